@@ -1,0 +1,74 @@
+import type { Actor, Change } from '../events/change';
+import type { PolicyDocument, PolicyStatement } from '../iam/policy-document';
+import type { Policy } from '../policy/schema';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The CloudTrail events a control handles; EventBridge rule patterns are derived from these. */
+export interface Trigger {
+  /** CloudTrail eventSource, e.g. `events.amazonaws.com`. */
+  eventSource: string;
+  eventNames: readonly string[];
+}
+
+/** What a control may read besides the change: the policy, as data. */
+export interface EvaluationContext {
+  policy: Policy;
+}
+
+/** What a remediation would do; carried as data so dry-run, replay and alerts can show it. */
+export type RemediationPlan = RemoveBusStatementsPlan;
+
+export interface RemoveBusStatementsPlan {
+  kind: 'remove-bus-statements';
+  busName: string;
+  statements: PolicyStatement[];
+}
+
+/** A control's verdict on one change, before the engine adds the event's common fields. */
+export interface FindingDraft {
+  resource: string;
+  title: string;
+  evidence: Evidence;
+  plan?: RemediationPlan;
+}
+
+export interface Evidence {
+  summary: string;
+  statements?: PolicyStatement[];
+  before?: unknown;
+  after?: unknown;
+}
+
+export type RemediationStatus = 'planned' | 'applied' | 'skipped' | 'failed' | 'none';
+
+export interface Finding extends FindingDraft {
+  control: string;
+  severity: Severity;
+  account: string;
+  region: string;
+  event: { id: string; name: string; source: string; time: string };
+  actor: Actor;
+  remediation: { status: RemediationStatus; reason: string };
+}
+
+export interface Control {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly triggers: readonly Trigger[];
+  /** Most controls judge only calls that succeeded; a control counting denials sets this. */
+  readonly handlesFailedCalls?: boolean;
+  /** The remediation kind this control plans, if any; its IAM actions come from the remediator registry. */
+  readonly remediation?: RemediationPlan['kind'];
+  evaluate(change: Change, context: EvaluationContext): FindingDraft[];
+  /**
+   * Given live state read just before acting, narrow a plan to what is still
+   * non-compliant, or return undefined when nothing is left to fix.
+   */
+  recheck?(plan: RemediationPlan, live: LiveState, change: Change, context: EvaluationContext): RemediationPlan | undefined;
+}
+
+/** Live state a remediator read back from AWS before acting. */
+export type LiveState = { kind: 'bus-policy'; busName: string; policy: PolicyDocument | undefined };

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { isRecord, parseMaybeJson } from '../util/json';
+import type { Actor, Change } from './change';
+import { EventParseError } from './errors';
+
+/** Real logs carry booleans both as JSON booleans and as "true"/"false" strings. */
+const looseBoolean = z
+  .union([z.boolean(), z.string()])
+  .transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'))
+  .optional();
+
+const optionalText = z.string().nullish().transform((v) => v ?? undefined);
+
+const sessionIssuer = z.looseObject({ arn: optionalText, type: optionalText, accountId: optionalText }).nullish();
+
+const userIdentity = z
+  .looseObject({
+    type: optionalText,
+    principalId: optionalText,
+    arn: optionalText,
+    accountId: optionalText,
+    userName: optionalText,
+    invokedBy: optionalText,
+    sessionContext: z.looseObject({ sessionIssuer }).nullish(),
+  })
+  .nullish();
+
+/** The CloudTrail record, eventVersion 1.02 to 1.11: only what every version has is required. */
+const cloudTrailRecord = z.looseObject({
+  eventVersion: optionalText,
+  eventID: optionalText,
+  eventTime: z.string().min(1),
+  eventSource: z.string().min(1),
+  eventName: z.string().min(1),
+  awsRegion: optionalText,
+  sourceIPAddress: optionalText,
+  userAgent: optionalText,
+  userIdentity,
+  requestParameters: z.unknown().optional(),
+  responseElements: z.unknown().optional(),
+  errorCode: optionalText,
+  errorMessage: optionalText,
+  readOnly: looseBoolean,
+  recipientAccountId: optionalText,
+  requestID: optionalText,
+});
+
+const envelope = z.looseObject({
+  'detail-type': z.string(),
+  source: z.string().optional(),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  id: z.string().optional(),
+  detail: z.unknown(),
+});
+
+/** True for an EventBridge envelope (`detail-type` + `detail`) rather than a bare CloudTrail record. */
+export function isEnvelope(input: unknown): boolean {
+  return isRecord(input) && 'detail-type' in input && 'detail' in input;
+}
+
+/** arn:aws:sts::A:assumed-role/Name/session -> arn:aws:iam::A:role/Name (path unknown to CloudTrail here). */
+export function roleArnOfSession(sessionArn: string): string | undefined {
+  const match = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(sessionArn);
+  return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : undefined;
+}
+
+function issues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(record)'}: ${i.message}`);
+}
+
+function toActor(record: z.output<typeof cloudTrailRecord>): Actor {
+  const identity = record.userIdentity ?? undefined;
+  const issuer = identity?.sessionContext?.sessionIssuer ?? undefined;
+  const arn = identity?.arn;
+  const issuerArn = issuer?.arn ?? (arn ? roleArnOfSession(arn) : undefined);
+  const actor: Actor = {
+    arn,
+    type: identity?.type,
+    principalId: identity?.principalId,
+    accountId: identity?.accountId,
+    userName: identity?.userName,
+    issuerArn,
+    invokedBy: identity?.invokedBy,
+    sourceIp: record.sourceIPAddress,
+    userAgent: record.userAgent,
+  };
+  return Object.fromEntries(Object.entries(actor).filter(([, v]) => v !== undefined)) as Actor;
+}
+
+/**
+ * Parses one CloudTrail record, or an EventBridge envelope ("AWS API Call via
+ * CloudTrail") wrapping one, into a Change. Throws EventParseError naming what is wrong.
+ */
+export function parseChange(input: unknown): Change {
+  let recordInput: unknown = parseMaybeJson(input);
+  let envelopeAccount: string | undefined;
+  let envelopeRegion: string | undefined;
+  if (isEnvelope(recordInput)) {
+    const parsed = envelope.safeParse(recordInput);
+    if (!parsed.success) throw new EventParseError('malformed EventBridge envelope', issues(parsed.error));
+    envelopeAccount = parsed.data.account;
+    envelopeRegion = parsed.data.region;
+    recordInput = parseMaybeJson(parsed.data.detail);
+    if (!isRecord(recordInput)) {
+      throw new EventParseError(`EventBridge envelope "${parsed.data['detail-type']}" has no CloudTrail record in detail`);
+    }
+  }
+  if (!isRecord(recordInput)) throw new EventParseError('input is not a JSON object');
+
+  const parsed = cloudTrailRecord.safeParse(recordInput);
+  if (!parsed.success) throw new EventParseError('not a CloudTrail record', issues(parsed.error));
+  const record = parsed.data;
+
+  const request = parseMaybeJson(record.requestParameters);
+  const response = parseMaybeJson(record.responseElements);
+  const account =
+    record.recipientAccountId ?? envelopeAccount ?? record.userIdentity?.accountId ?? 'unknown';
+  const eventId = record.eventID ?? record.requestID;
+  if (!eventId) throw new EventParseError('not a CloudTrail record', ['eventID: missing (and no requestID)']);
+
+  return {
+    eventId,
+    eventName: record.eventName,
+    eventSource: record.eventSource,
+    eventTime: record.eventTime,
+    eventVersion: record.eventVersion,
+    region: record.awsRegion ?? envelopeRegion ?? 'unknown',
+    account,
+    actor: toActor(record),
+    requestParameters: isRecord(request) ? request : {},
+    responseElements: isRecord(response) ? response : null,
+    errorCode: record.errorCode,
+    errorMessage: record.errorMessage,
+    readOnly: record.readOnly,
+    record: recordInput,
+  };
+}

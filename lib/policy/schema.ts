@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+export const MODES = ['off', 'alert', 'remediate'] as const;
+export type Mode = (typeof MODES)[number];
+
+const accountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
+const globList = z.array(z.string().min(1, 'a non-empty glob'));
+
+const isoDate = z
+  .union([z.string(), z.date()])
+  .transform((value, ctx) => {
+    const text = value instanceof Date ? value.toISOString().slice(0, 10) : value;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
+      ctx.addIssue({ code: 'custom', message: 'a date written YYYY-MM-DD' });
+      return z.NEVER;
+    }
+    return text;
+  });
+
+const controlSettings = z
+  .object({
+    mode: z.enum(MODES).optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict();
+
+export function policySchema(knownControlIds: readonly string[]) {
+  const controlId = z.string().refine((id) => knownControlIds.includes(id), {
+    message: `a known control id (${knownControlIds.join(', ')})`,
+  });
+  return z
+    .object({
+      trustedAccounts: z.array(accountId).default([]),
+      organizationId: z
+        .string()
+        .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id like o-a1b2c3d4e5')
+        .optional(),
+      trustedPrincipals: globList.default([]),
+      allowedDestinations: z.array(z.string().min(1)).default([]),
+      protect: z
+        .object({
+          buses: globList.default([]),
+          rules: globList.default([]),
+          keys: globList.default([]),
+          trails: globList.default([]),
+          queues: globList.default([]),
+        })
+        .strict()
+        .default({ buses: [], rules: [], keys: [], trails: [], queues: [] }),
+      defaults: z
+        .object({
+          mode: z.enum(MODES).default('alert'),
+          dryRun: z.boolean().default(true),
+        })
+        .strict()
+        .default({ mode: 'alert', dryRun: true }),
+      controls: z
+        .record(z.string(), controlSettings)
+        .default({})
+        .superRefine((controls, ctx) => {
+          for (const id of Object.keys(controls)) {
+            if (!knownControlIds.includes(id)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [id],
+                message: `unknown control "${id}"; expected one of: ${knownControlIds.join(', ')}`,
+              });
+            }
+          }
+        }),
+      exemptions: z
+        .array(
+          z
+            .object({
+              resource: z.string().min(1),
+              controls: z.array(z.union([controlId, z.literal('*')])).min(1),
+              reason: z.string().min(1, 'a reason (who approved it and why)'),
+              expires: isoDate,
+            })
+            .strict(),
+        )
+        .default([]),
+    })
+    .strict();
+}
+
+export type Policy = z.output<ReturnType<typeof policySchema>>;
+export type Exemption = Policy['exemptions'][number];

@@ -1,0 +1,149 @@
+import { alertOf } from '../alerts/format';
+import type { AlertSink } from '../alerts/sns';
+import { evaluateChange } from '../controls/evaluate';
+import type { Control, EvaluationContext, Finding, RemediationPlan } from '../controls/types';
+import type { Change } from '../events/change';
+import { dryRunOf, exemptionFor, isActorIn, modeOf } from '../policy/decide';
+import type { Policy } from '../policy/schema';
+import type { Remediator } from '../remediation/types';
+import { errorFields, type Logger } from '../util/log';
+
+export interface ResponderDeps {
+  policy: Policy;
+  controls: readonly Control[];
+  remediators: readonly Remediator[];
+  alerts: AlertSink;
+  /** ARN globs of the responder's own roles: their changes are the responder's own fixes (loop guard). */
+  selfPrincipals: readonly string[];
+  now: () => Date;
+  log: Logger;
+}
+
+/** Publishing failed: the invocation must fail so Lambda's retries, then the DLQ, keep the event. */
+export class AlertDeliveryError extends Error {
+  override readonly name = 'AlertDeliveryError';
+}
+
+/** A control threw: the others' findings were handled; the event is kept (DLQ) for a second look. */
+export class ControlEvaluationError extends Error {
+  override readonly name = 'ControlEvaluationError';
+}
+
+export interface Outcome {
+  skipped?: 'own-change';
+  findings: Finding[];
+  suppressed: Array<{ finding: Finding; reason: string }>;
+}
+
+async function remediate(
+  finding: Finding,
+  plan: RemediationPlan,
+  control: Control,
+  change: Change,
+  deps: ResponderDeps,
+): Promise<Finding> {
+  const { policy } = deps;
+  if (modeOf(control.id, policy) !== 'remediate') {
+    return { ...finding, remediation: { status: 'skipped', reason: 'alert only: the control mode is "alert"' } };
+  }
+  if (isActorIn(change.actor, policy.trustedPrincipals)) {
+    return { ...finding, remediation: { status: 'skipped', reason: 'made by a trusted principal: approved change, alert only' } };
+  }
+  const remediator = deps.remediators.find((r) => r.kind === plan.kind);
+  if (!remediator) {
+    return { ...finding, remediation: { status: 'failed', reason: `no remediator registered for ${plan.kind}` } };
+  }
+  const context: EvaluationContext = { policy };
+  try {
+    const live = await remediator.readLive(plan);
+    const narrowed = control.recheck ? control.recheck(plan, live, change, context) : plan;
+    if (!narrowed) {
+      return { ...finding, remediation: { status: 'skipped', reason: 'already compliant: live state no longer has the offending setting' } };
+    }
+    if (dryRunOf(control.id, policy)) {
+      return {
+        ...finding,
+        plan: narrowed,
+        remediation: { status: 'planned', reason: `dry-run: would ${describePlan(narrowed)}` },
+      };
+    }
+    const result = await remediator.apply(narrowed, live);
+    return {
+      ...finding,
+      plan: narrowed,
+      evidence: { ...finding.evidence, before: result.before, after: result.after ?? null },
+      remediation: { status: 'applied', reason: result.actions.join('; ') },
+    };
+  } catch (error) {
+    deps.log.error('remediation failed', { control: control.id, resource: finding.resource, ...errorFields(error) });
+    const name = (error as Error).name ?? 'Error';
+    return { ...finding, remediation: { status: 'failed', reason: `${name}: ${(error as Error).message}` } };
+  }
+}
+
+export function describePlan(plan: RemediationPlan): string {
+  switch (plan.kind) {
+    case 'remove-bus-statements':
+      return `remove ${plan.statements.length} statement(s) (${plan.statements.map((s) => s.Sid ?? 'no Sid').join(', ')}) from bus ${plan.busName}`;
+  }
+}
+
+/**
+ * The real-time flow for one change: loop guard, evaluate every control, then per
+ * finding: exemption, live re-check, remediation (if opted in and not dry-run), alert.
+ */
+export async function respond(change: Change, deps: ResponderDeps): Promise<Outcome> {
+  const { log, policy } = deps;
+  const eventFields = { eventId: change.eventId, eventName: change.eventName, eventSource: change.eventSource };
+  if (isActorIn(change.actor, deps.selfPrincipals)) {
+    log.info('skipped: change made by the responder itself (loop guard)', { ...eventFields, actor: change.actor.arn });
+    return { skipped: 'own-change', findings: [], suppressed: [] };
+  }
+
+  const evaluation = evaluateChange(change, { policy }, deps.controls);
+  for (const failure of evaluation.failures) {
+    log.error('control failed', { ...eventFields, control: failure.control, ...errorFields(failure.error) });
+  }
+
+  const findings: Finding[] = [];
+  const suppressed: Outcome['suppressed'] = [];
+  const deliveryErrors: unknown[] = [];
+  for (const raw of evaluation.findings) {
+    const exemption = exemptionFor(raw.control, raw.resource, policy, deps.now());
+    if (exemption) {
+      const reason = `exempt until ${exemption.expires}: ${exemption.reason}`;
+      log.info('finding suppressed by exemption', { ...eventFields, control: raw.control, resource: raw.resource, reason });
+      suppressed.push({ finding: raw, reason });
+      continue;
+    }
+    const control = deps.controls.find((c) => c.id === raw.control) as Control;
+    const finding = raw.plan
+      ? await remediate(raw, raw.plan, control, change, deps)
+      : { ...raw, remediation: { status: 'none' as const, reason: 'no automatic remediation for this control' } };
+    log.info('finding', {
+      ...eventFields,
+      control: finding.control,
+      severity: finding.severity,
+      resource: finding.resource,
+      remediation: finding.remediation,
+    });
+    try {
+      await deps.alerts.publish(alertOf(finding));
+    } catch (error) {
+      log.error('alert delivery failed', { ...eventFields, control: finding.control, ...errorFields(error) });
+      deliveryErrors.push(error);
+    }
+    findings.push(finding);
+  }
+
+  if (deliveryErrors.length > 0) {
+    throw new AlertDeliveryError(`${deliveryErrors.length} alert(s) could not be published`, { cause: deliveryErrors[0] });
+  }
+  if (evaluation.failures.length > 0) {
+    throw new ControlEvaluationError(
+      `control(s) failed: ${evaluation.failures.map((f) => `${f.control}: ${f.error.message}`).join('; ')}`,
+      { cause: evaluation.failures[0]?.error },
+    );
+  }
+  return { findings, suppressed };
+}
