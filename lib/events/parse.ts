@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isRecord, parseMaybeJson } from '../util/json';
+import { createHash } from 'node:crypto';
+import { canonicalJson, isRecord, parseMaybeJson } from '../util/json';
 import type { Actor, Change } from './change';
 import { EventParseError } from './errors';
 
@@ -116,8 +117,10 @@ export function parseChange(input: unknown): Change {
   const response = parseMaybeJson(record.responseElements);
   const account =
     record.recipientAccountId ?? envelopeAccount ?? record.userIdentity?.accountId ?? 'unknown';
-  const eventId = record.eventID ?? record.requestID;
-  if (!eventId) throw new EventParseError('not a CloudTrail record', ['eventID: missing (and no requestID)']);
+  // Hand-sanitised logs sometimes lack eventID: derive a stable id from the content so
+  // the same record always gets the same id (dedup, alerts), and say where it came from.
+  const eventId =
+    record.eventID ?? record.requestID ?? `derived-${createHash('sha256').update(canonicalJson(recordInput)).digest('hex').slice(0, 32)}`;
 
   return {
     eventId,

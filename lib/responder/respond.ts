@@ -43,12 +43,8 @@ async function remediate(
   deps: ResponderDeps,
 ): Promise<Finding> {
   const { policy } = deps;
-  if (modeOf(control.id, policy) !== 'remediate') {
-    return { ...finding, remediation: { status: 'skipped', reason: 'alert only: the control mode is "alert"' } };
-  }
-  if (isActorIn(change.actor, policy.trustedPrincipals)) {
-    return { ...finding, remediation: { status: 'skipped', reason: 'made by a trusted principal: approved change, alert only' } };
-  }
+  const held = remediationHeldBack(control, change, policy);
+  if (held) return { ...finding, remediation: { status: 'skipped', reason: held } };
   const remediator = deps.remediators.find((r) => r.kind === plan.kind);
   if (!remediator) {
     return { ...finding, remediation: { status: 'failed', reason: `no remediator registered for ${plan.kind}` } };
@@ -79,6 +75,15 @@ async function remediate(
     const name = (error as Error).name ?? 'Error';
     return { ...finding, remediation: { status: 'failed', reason: `${name}: ${(error as Error).message}` } };
   }
+}
+
+/** Why a finding's remediation is not attempted at all, or undefined when it may go ahead. */
+export function remediationHeldBack(control: Control, change: Change, policy: Policy): string | undefined {
+  if (modeOf(control.id, policy) !== 'remediate') return 'alert only: the control mode is "alert"';
+  if (isActorIn(change.actor, policy.trustedPrincipals)) {
+    return 'made by a trusted principal: approved change, alert only';
+  }
+  return undefined;
 }
 
 export function describePlan(plan: RemediationPlan): string {
