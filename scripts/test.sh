@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs (npm packages from the
+# lock file, the Python virtualenv with the moto emulator and cfn-lint), type-checks, runs
+# unit and integration tests (the harness starts and stops moto on a free loopback port),
+# then packages the stack offline and lints the CloudFormation.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+step "python virtualenv (moto server, cfn-lint)"
+bash scripts/setup-python.sh
+
+step "type-check"
+npx tsc --noEmit -p .
+
+step "jest: unit and integration"
+results="$(mktemp -t jest-results.XXXXXX.json)"
+trap 'rm -f "$results"' EXIT
+status=0
+npx jest --ci --json --outputFile="$results" "$@" || status=$?
+
+step "serverless package + cfn-lint"
+bash scripts/check-stack.sh || status=$?
+
+# One plain closing line that any CI reader understands.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' "$results" || true
+exit "$status"
