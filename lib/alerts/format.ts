@@ -42,13 +42,32 @@ function consoleLinks(finding: Finding): string[] {
   return links;
 }
 
-/** A plain-text body an on-call engineer can read in five seconds: what, who, where, what was done. */
+const TRUNCATION_NOTE = '\n[truncated: evidence exceeded the SNS size limit; see the CloudTrail event]';
+const MAX_LINE = 1000;
+
+function capLine(line: string): string {
+  return line.length <= MAX_LINE ? line : `${line.slice(0, MAX_LINE - 3)}...`;
+}
+
+/** The longest prefix of text within maxBytes of UTF-8 that does not split a character. */
+export function cutUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = Math.max(0, maxBytes);
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1; // back off continuation bytes
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * A plain-text body an on-call engineer can read in five seconds: what, who, where,
+ * what was done. The header always survives; only the evidence is cut to fit SNS.
+ */
 export function messageOf(finding: Finding): string {
   const actor = finding.actor;
   const who = [actor.arn ?? 'unknown principal', actor.type ? `(${actor.type})` : '', actor.issuerArn && actor.issuerArn !== actor.arn ? `via ${actor.issuerArn}` : '']
     .filter(Boolean)
     .join(' ');
-  const lines = [
+  const header = [
     `${finding.severity.toUpperCase()}: ${finding.title}`,
     '',
     `What:       ${finding.evidence.summary}`,
@@ -60,16 +79,19 @@ export function messageOf(finding: Finding): string {
     `From:       ${actor.sourceIp ?? 'unknown'}   User agent: ${actor.userAgent ?? 'unknown'}`,
     `Event:      ${finding.event.name} (${finding.event.source}) eventID ${finding.event.id}`,
     `Response:   ${finding.remediation.status}: ${finding.remediation.reason}`,
-  ];
-  if (finding.evidence.statements?.length) {
-    lines.push('', 'Offending statement(s):', pretty(finding.evidence.statements));
-  }
-  if (finding.evidence.before !== undefined) lines.push('', 'Before:', pretty(finding.evidence.before));
-  if (finding.evidence.after !== undefined) lines.push('', 'After:', pretty(finding.evidence.after));
-  lines.push('', ...consoleLinks(finding), '', '-- drift-responder');
-  const text = lines.join('\n');
-  if (Buffer.byteLength(text) <= MAX_MESSAGE_BYTES) return text;
-  return `${Buffer.from(text).subarray(0, MAX_MESSAGE_BYTES).toString('utf8')}\n[truncated: evidence exceeded the SNS size limit; see the CloudTrail event]`;
+    '',
+    ...consoleLinks(finding),
+  ]
+    .map(capLine)
+    .join('\n');
+  const evidence: string[] = [];
+  if (finding.evidence.statements?.length) evidence.push('', 'Offending statement(s):', pretty(finding.evidence.statements));
+  if (finding.evidence.before !== undefined) evidence.push('', 'Before:', pretty(finding.evidence.before));
+  if (finding.evidence.after !== undefined) evidence.push('', 'After:', pretty(finding.evidence.after));
+  const whole = [header, ...evidence, '', '-- drift-responder'].join('\n');
+  if (Buffer.byteLength(whole) <= MAX_MESSAGE_BYTES) return whole;
+  const room = MAX_MESSAGE_BYTES - Buffer.byteLength(header) - Buffer.byteLength(TRUNCATION_NOTE);
+  return `${header}${cutUtf8(evidence.join('\n'), room)}${TRUNCATION_NOTE}`;
 }
 
 export function alertOf(finding: Finding): Alert {

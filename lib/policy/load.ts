@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { policySchema, type Policy } from './schema';
 
@@ -28,14 +28,22 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${where}: ${issue.message.replace(/^Invalid input: /, '')}`];
 }
 
+function describeYamlError(error: YAMLError, text: string): string {
+  const pos = error.linePos?.[0];
+  const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+  if (error.code === 'DUPLICATE_KEY') {
+    const key = text.slice(error.pos[0]).split(/[:\n]/)[0]?.trim() ?? '';
+    return `YAML: duplicate key "${key}"${where} (keys must be unique)`;
+  }
+  const first = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.message;
+  return `YAML: ${first}${where}`;
+}
+
 /** Parses and validates policy text. Every problem is reported, each naming the file and key path. */
 export function parsePolicy(text: string, file: string, knownControlIds: readonly string[]): Policy {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new PolicyFileError(
-      file,
-      document.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
-    );
+    throw new PolicyFileError(file, document.errors.map((e) => describeYamlError(e, text)));
   }
   const raw: unknown = document.toJS() ?? {};
   const result = policySchema(knownControlIds).safeParse(raw);

@@ -10,7 +10,9 @@ const isoDate = z
   .union([z.string(), z.date()])
   .transform((value, ctx) => {
     const text = value instanceof Date ? value.toISOString().slice(0, 10) : value;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
+    // Date.parse rolls 2027-02-30 over to 2 March: require the date to survive a round trip.
+    const parsed = Date.parse(`${text}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== text) {
       ctx.addIssue({ code: 'custom', message: 'a date written YYYY-MM-DD' });
       return z.NEVER;
     }

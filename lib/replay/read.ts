@@ -46,12 +46,15 @@ export function recordsOf(text: string): unknown[] {
   let whole: unknown;
   try {
     whole = JSON.parse(trimmed);
-  } catch {
-    return trimmed.split(/\r?\n/).flatMap((line, index) => {
+  } catch (wholeError) {
+    const lines = trimmed.split(/\r?\n/);
+    return lines.flatMap((line, index) => {
       if (line.trim() === '') return [];
       try {
         return [JSON.parse(line)];
       } catch (cause) {
+        // A document whose first line is not JSON on its own is one (broken) JSON text, not NDJSON.
+        if (index === 0) throw new InputPathError(`not valid JSON (${(wholeError as Error).message})`);
         throw new InputPathError(`line ${index + 1} is not JSON (${(cause as Error).message})`);
       }
     });
@@ -61,13 +64,19 @@ export function recordsOf(text: string): unknown[] {
   return [whole];
 }
 
+function decompress(bytes: Buffer): Buffer {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (cause) {
+    throw new InputPathError(`corrupt gzip: ${(cause as Error).message}`, { cause });
+  }
+}
+
 export function readInputFile(file: string, read: (f: string) => Buffer = readFileSync): InputFile {
   try {
-    let bytes = read(file);
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-    return { file, records: recordsOf(bytes.toString('utf8')) };
+    return { file, records: recordsOf(decompress(read(file)).toString('utf8')) };
   } catch (cause) {
-    const message = (cause as Error).message;
-    return { file, records: [], error: /incorrect header|unexpected end|invalid/i.test(message) && file.endsWith('.gz') ? `corrupt gzip: ${message}` : message };
+    return { file, records: [], error: (cause as Error).message };
   }
 }

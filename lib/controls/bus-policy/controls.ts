@@ -1,6 +1,5 @@
 import type { Change } from '../../events/change';
 import type { PolicyStatement } from '../../iam/policy-document';
-import { canonicalJson } from '../../util/json';
 import type { Control, EvaluationContext, FindingDraft, LiveState, RemediationPlan } from '../types';
 import { busArn, busPolicyChangeOf, exposureOf, trustOf, type Exposure, type TrustContext } from './statements';
 
@@ -31,25 +30,30 @@ function draft(change: Change, context: EvaluationContext, offends: Offends, des
 
 /**
  * Narrows a removal to statements still on the bus and still offending. A statement
- * is matched by Sid, or, having none, by identical content; a statement someone has
+ * is matched by Sid, or, having none, by being Sid-less; a statement someone has
  * since fixed or removed is left alone.
  */
 function recheck(offends: Offends) {
   return (plan: RemediationPlan, live: LiveState, change: Change, context: EvaluationContext): RemediationPlan | undefined => {
     if (live.kind !== 'bus-policy' || !live.policy) return undefined;
     const trust = trustOf(change, context.policy);
-    const wanted = new Set(plan.statements.map((s) => (s.Sid ? `sid:${s.Sid}` : `json:${canonicalJson(s)}`)));
+    const wantedSids = new Set(plan.statements.flatMap((s) => (s.Sid ? [s.Sid] : [])));
+    // EventBridge may store a statement in another but equivalent form, so a statement
+    // without a Sid is matched by being Sid-less and still offending, not by its text.
+    const wantsSidless = plan.statements.some((s) => !s.Sid);
     const still = live.policy.Statement.filter(
-      (s) =>
-        (wanted.has(`sid:${s.Sid ?? ''}`) || (!s.Sid && wanted.has(`json:${canonicalJson(s)}`))) &&
-        offends(exposureOf(s, trust)),
+      (s) => (s.Sid ? wantedSids.has(s.Sid) : wantsSidless) && offends(exposureOf(s, trust)),
     );
     return still.length > 0 ? { ...plan, statements: still } : undefined;
   };
 }
 
+const MAX_NAMED = 10;
+
 function sids(statements: PolicyStatement[]): string {
-  return statements.map((s) => (s.Sid ? `"${s.Sid}"` : '(no Sid)')).join(', ');
+  const named = statements.slice(0, MAX_NAMED).map((s) => (s.Sid ? `"${s.Sid}"` : '(no Sid)'));
+  const more = statements.length - named.length;
+  return `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 const isPublic: Offends = (e) => e.public;
