@@ -1,0 +1,176 @@
+'use strict';
+// Local Serverless plugin: the policy file the responder enforces.
+//
+// 1. Validates the selected policy file (custom.drift.policyFile: `--policy FILE`, or
+//    `--param="policy=FILE"`, default policy.yml) with the same code the function runs at cold start
+//    (lib/policy/load.ts), at the very start of `package` (and `deploy function`): an invalid
+//    policy stops packaging with the PolicyFileError message, which names the file and key.
+// 2. Ships exactly those validated bytes as `policy.yml` at the root of the function zip, where
+//    the handler's default path ($LAMBDA_TASK_ROOT/policy.yml) finds them. The file is written
+//    into serverless-esbuild's build folder before it zips (this plugin is listed first).
+// 3. Reads the zip back before the template is compiled and fails unless it holds policy.yml
+//    byte-identical to the validated file (guards against package.patterns overwriting it, or
+//    serverless-esbuild internals changing).
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { readZipEntry } = require('./zip-entry.cjs');
+
+const SHIPPED_NAME = 'policy.yml';
+
+class DriftResponderPlugin {
+  constructor(serverless, options, { log } = {}) {
+    this.serverless = serverless;
+    this.options = options;
+    this.log = log ?? { notice: console.log, verbose: () => {} };
+
+    serverless.configSchemaHandler?.defineCustomProperties({
+      type: 'object',
+      properties: {
+        drift: {
+          type: 'object',
+          properties: { policyFile: { type: 'string', minLength: 1 } },
+          required: ['policyFile'],
+          additionalProperties: false,
+        },
+      },
+      required: ['drift'],
+    });
+
+    // `--policy FILE` on the commands that package: a shorthand for --param="policy=FILE".
+    const policyOption = {
+      policy: {
+        usage: 'Policy file the function enforces, validated and shipped as policy.yml (default: policy.yml)',
+        type: 'string',
+      },
+    };
+    this.commands = {
+      package: { options: policyOption },
+      deploy: { options: policyOption, commands: { function: { options: policyOption } } },
+    };
+
+    this.hooks = {
+      // Earliest event of `package` (also run by `deploy`): fail before any work is done.
+      'before:package:cleanup': () => this.validatePolicy(),
+      'before:deploy:function:initialize': () => this.validatePolicy(),
+      // Runs before serverless-esbuild's hook of the same name (plugin order), which bundles and zips.
+      'before:package:createDeploymentArtifacts': () => this.stagePolicy(),
+      'before:deploy:function:packageFunction': () => this.stagePolicy(),
+      'after:package:createDeploymentArtifacts': () => this.removeZipStagingDirs(),
+      'after:deploy:function:packageFunction': () => this.removeZipStagingDirs(),
+      // The zip is final here (serverless-esbuild moved it to .serverless/); the code hash is computed next.
+      'before:package:compileFunctions': () => this.verifyArtifacts(),
+    };
+  }
+
+  /** Absolute path of the selected policy file (relative paths are relative to the service directory). */
+  policyFile() {
+    const configured = this.serverless.service.custom?.drift?.policyFile;
+    if (!configured) throw new this.serverless.classes.Error('custom.drift.policyFile is not set in serverless.yml');
+    return path.resolve(this.serverless.serviceDir, configured);
+  }
+
+  validatePolicy() {
+    const file = this.policyFile();
+    const { register } = require('tsx/cjs/api');
+    const unregister = register();
+    let policy;
+    try {
+      const { controlIds } = require('../lib/controls/registry.ts');
+      const { loadPolicyFile, PolicyFileError } = require('../lib/policy/load.ts');
+      try {
+        // Read once: these bytes are what is validated, shipped and verified.
+        this.policyBytes = fs.readFileSync(file);
+      } catch {
+        // loadPolicyFile reports the unreadable file in its own words below.
+      }
+      try {
+        policy = loadPolicyFile(file, controlIds);
+      } catch (error) {
+        if (error instanceof PolicyFileError || error?.name === 'PolicyFileError') {
+          throw new this.serverless.classes.Error(
+            `${error.message}\n(select the policy file with --policy FILE or --param="policy=FILE"; default policy.yml)`,
+          );
+        }
+        throw error;
+      }
+    } finally {
+      unregister();
+    }
+    if (!this.policyBytes || !fs.readFileSync(file).equals(this.policyBytes)) {
+      throw new this.serverless.classes.Error(`policy file ${file} changed while it was being validated`);
+    }
+    const remediating = Object.entries(policy.controls ?? {})
+      .filter(([, settings]) => settings.mode === 'remediate')
+      .map(([id]) => id);
+    const relative = path.relative(this.serverless.serviceDir, file);
+    this.log.notice(
+      `Policy ${relative.startsWith('..') || path.isAbsolute(relative) ? file : relative} is valid ` +
+        `(defaults: mode ${policy.defaults.mode}, dryRun ${policy.defaults.dryRun}; ` +
+        `remediate: ${remediating.length > 0 ? remediating.join(', ') : 'none'})`,
+    );
+  }
+
+  esbuildBuildDir() {
+    const esbuild = this.serverless.pluginManager.plugins.find(
+      (plugin) => plugin.constructor?.name === 'EsbuildServerlessPlugin',
+    );
+    if (!esbuild?.buildDirPath) {
+      throw new this.serverless.classes.Error(
+        'drift-responder-plugin ships the policy file through serverless-esbuild, which is not loaded ' +
+          '(or no longer exposes buildDirPath); list serverless-esbuild after this plugin',
+      );
+    }
+    return esbuild.buildDirPath;
+  }
+
+  stagePolicy() {
+    if (!this.policyBytes) this.validatePolicy();
+    const buildDir = this.esbuildBuildDir();
+    fs.mkdirSync(buildDir, { recursive: true });
+    fs.writeFileSync(path.join(buildDir, SHIPPED_NAME), this.policyBytes);
+    this.log.verbose(`drift-responder: staged ${this.policyFile()} as ${SHIPPED_NAME} in ${buildDir}`);
+  }
+
+  /**
+   * serverless-esbuild 1.57 leaves the directory it stages each zip in behind, in the OS temp
+   * directory (`<zip name>-<pid>-<ms>-<hex>`, a copy of the bundle; floydspace/serverless-esbuild#589).
+   * Remove the ones this process created, and only those.
+   */
+  removeZipStagingDirs() {
+    const { service } = this.serverless;
+    const zipNames = new Set([service.service, ...service.getAllFunctions()]);
+    const ours = new RegExp(`^(.+)-${process.pid}-\\d+-[0-9a-f]{8}$`);
+    const tmp = os.tmpdir();
+    for (const entry of fs.readdirSync(tmp)) {
+      const match = ours.exec(entry);
+      if (match && zipNames.has(match[1])) fs.rmSync(path.join(tmp, entry), { recursive: true, force: true });
+    }
+  }
+
+  verifyArtifacts() {
+    const { service } = this.serverless;
+    const artifacts = new Set();
+    for (const name of service.getAllFunctions()) {
+      const fn = service.getFunction(name);
+      const artifact = fn.package?.artifact ?? service.package?.artifact;
+      if (!artifact) throw new this.serverless.classes.Error(`function ${name} has no packaged artifact`);
+      artifacts.add(path.resolve(this.serverless.serviceDir, artifact));
+    }
+    for (const zip of artifacts) {
+      const shipped = readZipEntry(zip, SHIPPED_NAME);
+      if (!shipped) {
+        throw new this.serverless.classes.Error(`${zip} does not contain ${SHIPPED_NAME}: the function would fail at cold start`);
+      }
+      if (!shipped.equals(this.policyBytes)) {
+        throw new this.serverless.classes.Error(
+          `${SHIPPED_NAME} in ${zip} differs from the validated policy file ${this.policyFile()} ` +
+            '(does package.patterns include another policy.yml?)',
+        );
+      }
+      this.log.verbose(`drift-responder: ${zip} ships ${SHIPPED_NAME} (${shipped.length} bytes), identical to the validated file`);
+    }
+  }
+}
+
+module.exports = DriftResponderPlugin;
