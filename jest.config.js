@@ -12,6 +12,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testEnvironment: 'node',
+      setupFiles: ['<rootDir>/test/support/env.ts'],
     },
     {
       displayName: 'integration',
@@ -19,6 +20,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testEnvironment: 'node',
+      setupFiles: ['<rootDir>/test/support/env.ts'],
       globalSetup: '<rootDir>/test/integration/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/harness/global-teardown.ts',
       testTimeout: 60000,

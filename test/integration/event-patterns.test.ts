@@ -1,0 +1,66 @@
+/**
+ * The deployed EventBridge patterns, checked by a real matcher: moto's event router. Each
+ * pattern becomes a rule with an SQS target; CloudTrail-shaped events are put on the bus
+ * and what arrives in the queue is what the rule matched. (moto has no TestEventPattern;
+ * TOOLCHAIN.md.) The stack test proves the packaged template carries these same patterns.
+ */
+import { DeleteRuleCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
+import { eventBridgeSourceOf, eventPatternsOf, type EventPattern } from '../../lib/controls/patterns';
+import { controls } from '../../lib/controls/registry';
+import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
+import { awsClientConfig, createQueue, receiveAll } from './harness/aws';
+
+const eventBridge = new EventBridgeClient(awsClientConfig());
+const sqs = new SQSClient(awsClientConfig());
+
+/** A CloudTrail record for eventSource/eventName: the real PutPermission record with those fields changed. */
+function cloudTrail(eventSource: string, eventName: string, extra: Record<string, unknown> = {}) {
+  return cloneWith(PUT_PERMISSION_LEGACY, (r) => {
+    Object.assign(r, { eventSource, eventName, eventID: randomUUID() }, extra);
+  });
+}
+
+async function routed(pattern: EventPattern, events: Array<{ source: string; detail: Record<string, any> }>) {
+  const name = `pattern-${randomUUID().slice(0, 8)}`;
+  const queue = await createQueue(name);
+  await eventBridge.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+  await eventBridge.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'queue', Arn: queue.arn }] }));
+  try {
+    for (const event of events) {
+      const { FailedEntryCount } = await eventBridge.send(
+        new PutEventsCommand({ Entries: [{ Source: event.source, DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(event.detail) }] }),
+      );
+      expect(FailedEntryCount).toBe(0);
+    }
+    const messages = await receiveAll(sqs, queue.url, { expected: events.length + 1, timeoutMs: 4000 });
+    return messages.map((m) => JSON.parse(m.Body!).detail.eventID as string);
+  } finally {
+    await eventBridge.send(new RemoveTargetsCommand({ Rule: name, Ids: ['queue'] }));
+    await eventBridge.send(new DeleteRuleCommand({ Name: name }));
+  }
+}
+
+const patterns = eventPatternsOf(controls);
+
+describe.each(patterns.map((p) => [p.detail.eventSource[0]!, p] as const))('the deployed pattern for %s', (eventSource, pattern) => {
+  const source = eventBridgeSourceOf(eventSource);
+
+  it('matches every event its controls handle', async () => {
+    const events = pattern.detail.eventName.map((name) => ({ source, detail: cloudTrail(eventSource, name) }));
+    const ids = await routed(pattern, events);
+    expect(ids.sort()).toEqual(events.map((e) => e.detail.eventID).sort());
+  });
+
+  it('matches nothing else: other event names, other services, failed calls', async () => {
+    const [firstName] = pattern.detail.eventName;
+    const negatives = [
+      { source, detail: cloudTrail(eventSource, 'ListRules') },
+      { source, detail: cloudTrail(eventSource, `${firstName}X`) },
+      { source: 'aws.lambda', detail: cloudTrail('lambda.amazonaws.com', firstName!) },
+      { source, detail: cloudTrail(eventSource, firstName!, { errorCode: 'AccessDenied', errorMessage: 'denied' }) },
+    ];
+    expect(await routed(pattern, negatives)).toEqual([]);
+  });
+});
