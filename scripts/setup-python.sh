@@ -56,7 +56,9 @@ rm -f "$STAMP"
 
 LOG="$(mktemp "${TMPDIR:-/tmp}/setup-python.XXXXXX.log")"
 trap 'rm -f "$LOG"' EXIT
-PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --retries 2 --timeout 30 -r "$REQ")
+# --no-compile + a parallel compileall afterwards is ~15 s faster than pip's serial byte-compiling
+# (and the .pyc files matter: with PYTHONDONTWRITEBYTECODE set, Python never writes them itself).
+PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --no-compile --retries 2 --timeout 30 -r "$REQ")
 if [ "${VERBOSE:-0}" = 1 ]; then
   "${PIP[@]}" 2>&1 | tee "$LOG" >&2 && ok=0 || ok=$? # pipefail: pip's status
 else
@@ -76,6 +78,7 @@ if [ "$ok" != 0 ]; then
   die "pip install -r requirements-test.txt failed (see output above). The .venv will be rebuilt on the next run."
 fi
 
+"$VENV/bin/python" -m compileall -q -j 0 "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null 2>&1 || true
 "$VENV/bin/python" -c 'import moto.server' >/dev/null 2>&1 || die "moto.server is not importable in .venv after install"
 printf '%s\n' "$WANT" >"$STAMP"
 echo "setup-python: .venv ready ($(("$(date +%s)" - start)) s): $("$VENV/bin/python" -c 'import moto; print("moto", moto.__version__)'), $("$VENV/bin/cfn-lint" --version 2>/dev/null)" >&2
