@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { NO_BASELINES } from '../baseline/types';
 import { evaluateChange } from '../controls/evaluate';
 import { controlIds, controls } from '../controls/registry';
 import type { Finding } from '../controls/types';
@@ -19,7 +20,7 @@ const policy = parsePolicy('trustedAccounts: ["111122223333"]\norganizationId: o
 
 /** The one finding the controls raise for a record; fails the test when there is not exactly one. */
 function findingOf(record: CloudTrailRecord): Finding {
-  const { findings, failures } = evaluateChange(parseChange(record), { policy }, controls);
+  const { findings, failures } = evaluateChange(parseChange(record), { policy, baselines: NO_BASELINES }, controls);
   expect(failures).toEqual([]);
   expect(findings).toHaveLength(1);
   return findings[0]!;

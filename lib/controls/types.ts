@@ -1,5 +1,6 @@
 import type { Actor, Change } from '../events/change';
 import type { PolicyDocument, PolicyStatement } from '../iam/policy-document';
+import type { BaselineLookup } from '../baseline/types';
 import type { Policy } from '../policy/schema';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -12,9 +13,11 @@ export interface Trigger {
   eventNames: readonly string[];
 }
 
-/** What a control may read besides the change: the policy, as data. */
+/** What a control may read besides the change: the policy and prefetched baselines, as data. */
 export interface EvaluationContext {
   policy: Policy;
+  /** Baselines of the resources the control named in `baselineResources` (empty in replay unless given). */
+  baselines: BaselineLookup;
 }
 
 /** What a remediation would do; carried as data so dry-run, replay and alerts can show it. */
@@ -62,6 +65,8 @@ export interface Control {
   readonly handlesFailedCalls?: boolean;
   /** The remediation kind this control plans, if any; its IAM actions come from the remediator registry. */
   readonly remediation?: RemediationPlan['kind'];
+  /** ARNs of the resources whose baselines `evaluate` wants; the pipeline fetches them first. Pure. */
+  baselineResources?(change: Change, policy: Policy): string[];
   evaluate(change: Change, context: EvaluationContext): FindingDraft[];
   /**
    * Given live state read just before acting, narrow a plan to what is still

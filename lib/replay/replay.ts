@@ -1,3 +1,4 @@
+import { NO_BASELINES, type BaselineLookup } from '../baseline/types';
 import { evaluateChange } from '../controls/evaluate';
 import type { Control, Finding } from '../controls/types';
 import { EventParseError } from '../events/errors';
@@ -27,7 +28,13 @@ export interface ReplayResult {
  * a finding whose control would remediate is reported as `planned` (the live
  * re-check a deployed responder does first cannot happen here).
  */
-export function replay(inputs: Iterable<InputFile>, policy: Policy, controls: readonly Control[], now: Date): ReplayResult {
+export function replay(
+  inputs: Iterable<InputFile>,
+  policy: Policy,
+  controls: readonly Control[],
+  now: Date,
+  baselines: BaselineLookup = NO_BASELINES,
+): ReplayResult {
   const result: ReplayResult = { findings: [], suppressed: 0, records: 0, files: 0, problems: [] };
   for (const input of inputs) {
     result.files += 1;
@@ -45,7 +52,7 @@ export function replay(inputs: Iterable<InputFile>, policy: Policy, controls: re
         result.problems.push({ file: input.file, record: index + 1, message: error.message });
         return;
       }
-      const evaluation = evaluateChange(change, { policy }, controls);
+      const evaluation = evaluateChange(change, { policy, baselines }, controls);
       for (const failure of evaluation.failures) {
         result.problems.push({ file: input.file, record: index + 1, message: `control ${failure.control} failed: ${failure.error.message}` });
       }

@@ -1,6 +1,8 @@
 import { alertOf } from '../alerts/format';
 import type { AlertSink } from '../alerts/sns';
-import { evaluateChange } from '../controls/evaluate';
+import { NO_BASELINES, type Baseline, type BaselineLookup, type BaselineStore } from '../baseline/types';
+import type { Snapshotter } from '../baseline/snapshotter';
+import { evaluateChange, handles } from '../controls/evaluate';
 import type { Control, EvaluationContext, Finding, RemediationPlan } from '../controls/types';
 import type { Change } from '../events/change';
 import { dryRunOf, exemptionFor, isActorIn, modeOf } from '../policy/decide';
@@ -17,6 +19,10 @@ export interface ResponderDeps {
   selfPrincipals: readonly string[];
   now: () => Date;
   log: Logger;
+  /** Last known good definitions; absent until the stack deploys a baseline table. */
+  baselines?: BaselineStore;
+  /** Keep baselines current after changes by trusted principals. */
+  snapshotters?: readonly Snapshotter[];
 }
 
 /** Publishing failed: the invocation must fail so Lambda's retries, then the DLQ, keep the event. */
@@ -40,6 +46,7 @@ async function remediate(
   plan: RemediationPlan,
   control: Control,
   change: Change,
+  context: EvaluationContext,
   deps: ResponderDeps,
 ): Promise<Finding> {
   const { policy } = deps;
@@ -49,7 +56,6 @@ async function remediate(
   if (!remediator) {
     return { ...finding, remediation: { status: 'failed', reason: `no remediator registered for ${plan.kind}` } };
   }
-  const context: EvaluationContext = { policy };
   try {
     const live = await remediator.readLive(plan);
     const narrowed = control.recheck ? control.recheck(plan, live, change, context) : plan;
@@ -93,6 +99,35 @@ export function describePlan(plan: RemediationPlan): string {
   }
 }
 
+/** Prefetches the baselines the handling controls asked for, so the controls stay pure. */
+async function baselinesFor(change: Change, deps: ResponderDeps): Promise<BaselineLookup> {
+  const store = deps.baselines;
+  if (!store) return NO_BASELINES;
+  const wanted = new Set(
+    deps.controls.filter((c) => handles(c, change)).flatMap((c) => c.baselineResources?.(change, deps.policy) ?? []),
+  );
+  const found = await Promise.all([...wanted].map((resource) => store.get(resource)));
+  return new Map(found.filter((b): b is Baseline => b !== undefined).map((b) => [b.resource, b]));
+}
+
+/**
+ * A successful change by a trusted principal is approved drift: re-capture the live
+ * definition of what it touched. Nothing else ever moves a baseline.
+ */
+async function moveBaselines(change: Change, deps: ResponderDeps): Promise<void> {
+  const store = deps.baselines;
+  if (!store || change.errorCode || !isActorIn(change.actor, deps.policy.trustedPrincipals)) return;
+  for (const snapshotter of deps.snapshotters ?? []) {
+    for (const resource of snapshotter.touchedBy(change, deps.policy)) {
+      const captured = await snapshotter.capture(resource);
+      const source = `trusted-change ${change.eventId} by ${change.actor.arn ?? 'unknown'}`;
+      if (captured) await store.put({ ...captured, source });
+      else await store.delete(resource);
+      deps.log.info('baseline moved by a trusted change', { resource, kind: snapshotter.kind, source, deleted: !captured });
+    }
+  }
+}
+
 /**
  * The real-time flow for one change: loop guard, evaluate every control, then per
  * finding: exemption, live re-check, remediation (if opted in and not dry-run), alert.
@@ -105,7 +140,8 @@ export async function respond(change: Change, deps: ResponderDeps): Promise<Outc
     return { skipped: 'own-change', findings: [], suppressed: [] };
   }
 
-  const evaluation = evaluateChange(change, { policy }, deps.controls);
+  const context: EvaluationContext = { policy, baselines: await baselinesFor(change, deps) };
+  const evaluation = evaluateChange(change, context, deps.controls);
   for (const failure of evaluation.failures) {
     log.error('control failed', { ...eventFields, control: failure.control, ...errorFields(failure.error) });
   }
@@ -123,7 +159,7 @@ export async function respond(change: Change, deps: ResponderDeps): Promise<Outc
     }
     const control = deps.controls.find((c) => c.id === raw.control) as Control;
     const finding = raw.plan
-      ? await remediate(raw, raw.plan, control, change, deps)
+      ? await remediate(raw, raw.plan, control, change, context, deps)
       : { ...raw, remediation: { status: 'none' as const, reason: 'no automatic remediation for this control' } };
     log.info('finding', {
       ...eventFields,
@@ -140,6 +176,8 @@ export async function respond(change: Change, deps: ResponderDeps): Promise<Outc
     }
     findings.push(finding);
   }
+
+  await moveBaselines(change, deps);
 
   if (deliveryErrors.length > 0) {
     throw new AlertDeliveryError(`${deliveryErrors.length} alert(s) could not be published`, { cause: deliveryErrors[0] });

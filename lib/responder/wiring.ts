@@ -1,7 +1,10 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import path from 'node:path';
 import { snsAlertSink } from '../alerts/sns';
+import { dynamoDbBaselineStore } from '../baseline/dynamodb';
+import type { Snapshotter } from '../baseline/snapshotter';
 import { eventBusPolicyAdapter } from '../aws/eventbridge';
 import { controlIds, controls } from '../controls/registry';
 import { loadPolicyFile } from '../policy/load';
@@ -37,6 +40,9 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Respo
   const eventBridge = new EventBridgeClient(clientConfig);
   const sns = new SNSClient(clientConfig);
   const remediators: Remediator[] = [busStatementsRemediator(eventBusPolicyAdapter(eventBridge))];
+  const snapshotters: Snapshotter[] = [];
+  // The baseline table arrives with the stack that deploys it; without one nothing is restored from baselines.
+  const baselines = env.BASELINE_TABLE ? dynamoDbBaselineStore(new DynamoDBClient(clientConfig), env.BASELINE_TABLE) : undefined;
   return {
     policy,
     controls,
@@ -45,5 +51,7 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Respo
     selfPrincipals: (env.RESPONDER_PRINCIPALS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     now: () => new Date(),
     log,
+    baselines,
+    snapshotters,
   };
 }

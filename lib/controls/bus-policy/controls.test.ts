@@ -1,4 +1,5 @@
 import { cloneWith, fixture, PUT_PERMISSION_LEGACY, PUT_PERMISSION_POLICY } from '../../../test/support/fixtures';
+import { NO_BASELINES } from '../../baseline/types';
 import { parseChange } from '../../events/parse';
 import { parsePolicy } from '../../policy/load';
 import { evaluateChange } from '../evaluate';
@@ -11,7 +12,7 @@ const policy = parsePolicy(
   'test-policy.yml',
   controlIds,
 );
-const context = { policy };
+const context = { policy, baselines: NO_BASELINES };
 
 function legacy(params: Record<string, unknown>) {
   return parseChange(cloneWith(PUT_PERMISSION_LEGACY, (r) => void (r.requestParameters = params)));
@@ -121,7 +122,7 @@ describe('evaluateChange', () => {
   it('skips a control switched off in the policy', () => {
     const off = parsePolicy('controls:\n  bus-policy-public: { mode: "off" }\n', 'p.yml', controlIds);
     const change = legacy({ action: 'events:PutEvents', principal: '*', statementId: 'open' });
-    expect(evaluateChange(change, { policy: off }, [busPolicyPublic]).findings).toEqual([]);
+    expect(evaluateChange(change, { policy: off, baselines: NO_BASELINES }, [busPolicyPublic]).findings).toEqual([]);
   });
 
   it('adds the event, actor and severity to each finding', () => {
