@@ -4,8 +4,16 @@
 require('tsx/cjs');
 const { main } = require('../lib/replay/cli.ts');
 
-const code = main(process.argv.slice(2), {
+main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-});
-process.exitCode = code;
+  isTerminal: process.stderr.isTTY === true,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`drift-responder: ${error && error.stack ? error.stack : error}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -2,7 +2,10 @@
 // generated from the `iamActions` the code declares (the one source of truth):
 //   - every remediator lib/responder/wiring.ts builds (depsFromEnvironment), and
 //   - the alert sink it builds (SNS publish to the KMS-encrypted topic).
-// Used in serverless/resources/iam.yml as ${file(./scripts/serverless-iam.cjs):statements}.
+//   - the baseline store (DynamoDB table) and the snapshotters it builds (reading live state).
+// Used in serverless/resources/iam.yml as ${file(./scripts/serverless-iam.cjs):statements}, and
+// for the snapshot function's role (snapshotters + writing baselines) as
+// ${file(./scripts/serverless-iam.cjs):snapshotStatements}.
 //
 // Each action needs a resource scope below. An action without one fails packaging, naming the
 // action and who declared it: add the narrowest resource AWS allows for it (see the Service
@@ -15,9 +18,50 @@ const sub = (arn) => ({ 'Fn::Sub': arn });
 // Remediators act on the account's own resources in the stack's region (resource types per
 // the Service Authorization Reference).
 const REMEDIATOR_SCOPES = {
+  // Encryption controls: this account's KMS keys, queues, topics and buses (key/*: key ARNs;
+  // aliases are resolved to keys before any call).
+  'kms:DescribeKey': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:EnableKey': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:CancelKeyDeletion': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:GetKeyPolicy': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:PutKeyPolicy': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:GetKeyRotationStatus': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:EnableKeyRotation': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:ListGrants': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:RevokeGrant': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'sqs:GetQueueAttributes': sub('arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*'),
+  'sqs:SetQueueAttributes': sub('arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*'),
+  'sns:GetTopicAttributes': sub('arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*'),
+  'sns:SetTopicAttributes': sub('arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*'),
+  'events:UpdateEventBus': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
   'events:DescribeEventBus': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
   'events:PutPermission': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
   'events:RemovePermission': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
+  'events:CreateEventBus': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
+  // Rules on any bus: rule/NAME (default bus) and rule/BUS/NAME.
+  'events:DescribeRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  'events:ListTargetsByRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  'events:PutRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  'events:EnableRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  'events:PutTargets': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  'events:RemoveTargets': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  // Restoring a rule or target with its baseline RoleArn passes that role: only this account's
+  // roles, and only to EventBridge.
+  'iam:PassRole': {
+    Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'),
+    Condition: { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
+  },
+  // Trails whose home is this region.
+  'cloudtrail:GetTrailStatus': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  'cloudtrail:StartLogging': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  'cloudtrail:GetEventSelectors': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  'cloudtrail:PutEventSelectors': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  'cloudtrail:GetTrail': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  'cloudtrail:UpdateTrail': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  // EC2 Describe* actions have no resource-level permissions ("*" only: Service Authorization
+  // Reference, Amazon EC2, Actions table: DescribeVpcEndpoints has no resource type).
+  'ec2:DescribeVpcEndpoints': '*',
+  'ec2:ModifyVpcEndpoint': sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-endpoint/*'),
 };
 
 // The alert sink publishes to this stack's topic, encrypted with this stack's key.
@@ -25,22 +69,95 @@ const ALERT_SINK_SCOPES = {
   'sns:Publish': { Ref: 'AlertTopic' },
   'kms:GenerateDataKey': { 'Fn::GetAtt': ['DriftKey', 'Arn'] },
   'kms:Decrypt': { 'Fn::GetAtt': ['DriftKey', 'Arn'] },
+  // Alert dedup / storm state lives in the shared state table (serverless/resources/state.yml).
+  'dynamodb:PutItem': { 'Fn::GetAtt': ['StateTable', 'Arn'] },
+  'dynamodb:UpdateItem': { 'Fn::GetAtt': ['StateTable', 'Arn'] },
+  'dynamodb:DeleteItem': { 'Fn::GetAtt': ['StateTable', 'Arn'] },
+  'dynamodb:BatchGetItem': { 'Fn::GetAtt': ['StateTable', 'Arn'] },
+  // Security Hub output (policy alerts.securityHub): imports into this account's own default
+  // product; reads and resolves findings in this account's hub (resource types "product" and
+  // "hub": Service Authorization Reference, AWS Security Hub, Actions table).
+  'securityhub:BatchImportFindings': sub('arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default'),
+  'securityhub:GetFindings': sub('arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'),
+  'securityhub:BatchUpdateFindings': sub('arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default'),
 };
 
-/** What the deployed code declares: [{ who, actions }], built by the function's own wiring. */
-function declaredActions() {
+// Snapshotters read live state of the account's own resources (each kind adds its read actions
+// here; resource types per the Service Authorization Reference).
+// ListEventBuses and ListRules have no resource-level permissions ("*" is the only resource AWS
+// accepts: Service Authorization Reference, Amazon EventBridge, Actions table: no resource type).
+const SNAPSHOTTER_SCOPES = {
+  // Key, queue, topic and bus-settings baselines. kms:ListKeys, kms:ListAliases, sqs:ListQueues
+  // and sns:ListTopics have no resource type either (Service Authorization Reference: AWS KMS,
+  // Amazon SQS, Amazon SNS Actions tables), so "*" is the only resource AWS accepts for them.
+  'kms:ListKeys': '*',
+  'kms:ListAliases': '*',
+  'sqs:ListQueues': '*',
+  'sns:ListTopics': '*',
+  'kms:DescribeKey': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:GetKeyPolicy': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'kms:GetKeyRotationStatus': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'sqs:GetQueueUrl': sub('arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*'),
+  'sqs:GetQueueAttributes': sub('arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*'),
+  'sns:GetTopicAttributes': sub('arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*'),
+  'events:ListEventBuses': '*',
+  'events:ListRules': '*',
+  'events:DescribeRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  'events:ListTargetsByRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  'events:DescribeEventBus': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
+  // Listing trails has no resource-level permission ("*" only: Service Authorization Reference,
+  // AWS CloudTrail, Actions table: DescribeTrails has no resource type); reading one does.
+  'cloudtrail:DescribeTrails': '*',
+  'cloudtrail:GetTrail': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  'cloudtrail:GetTrailStatus': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  'cloudtrail:GetEventSelectors': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  // EC2 Describe* actions have no resource-level permissions (as above).
+  'ec2:DescribeVpcEndpoints': '*',
+};
+
+// access-denied-burst's counter: the shared state table (serverless/resources/state.yml),
+// encrypted with this stack's key.
+const STATE_TABLE_SCOPES = {
+  'dynamodb:UpdateItem': { 'Fn::GetAtt': ['StateTable', 'Arn'] },
+};
+
+// The baseline store: this stack's table, encrypted with this stack's key (a customer managed
+// key: DynamoDB uses it on the caller's behalf, so the caller needs it too).
+const BASELINE_STORE_SCOPES = {
+  'dynamodb:GetItem': { 'Fn::GetAtt': ['BaselineTable', 'Arn'] },
+  'dynamodb:PutItem': { 'Fn::GetAtt': ['BaselineTable', 'Arn'] },
+  'dynamodb:DeleteItem': { 'Fn::GetAtt': ['BaselineTable', 'Arn'] },
+};
+const BASELINE_TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+const BASELINE_TABLE_KEY_SCOPES = Object.fromEntries(BASELINE_TABLE_KEY_ACTIONS.map((a) => [a, { 'Fn::GetAtt': ['DriftKey', 'Arn'] }]));
+
+/** Builds the functions' dependencies as in Lambda (no AWS call: SDK clients resolve config on first send). */
+function wired(build) {
   // Building SDK clients on the local Node 20 prints a support warning about Node, not the
   // bundle (which targets nodejs22.x); keep it out of the packaging output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const unregister = register();
   try {
-    const { depsFromEnvironment } = require('../lib/responder/wiring.ts');
-    // Remediators and the alert sink do not depend on the policy: an empty one (all defaults)
-    // is enough to build them. No AWS call is made; SDK clients only resolve config on first send.
-    const deps = depsFromEnvironment({
+    // Nothing declared depends on the policy: an empty one (all defaults) is enough.
+    return build(require('../lib/responder/wiring.ts'), {
       DRIFT_POLICY_FILE: os.devNull,
       ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:iam-declarations',
+      BASELINE_TABLE: 'iam-declarations',
+      STATE_TABLE: 'iam-declarations',
     });
+  } finally {
+    unregister();
+  }
+}
+
+function snapshotterDeclarations(snapshotters) {
+  return snapshotters.map((s) => ({ who: `snapshotter "${s.kind}"`, sid: `Snapshotter ${s.kind}`, actions: s.iamActions, scopes: SNAPSHOTTER_SCOPES }));
+}
+
+/** What the deployed code declares: [{ who, actions }], built by the function's own wiring. */
+function declaredActions() {
+  return wired(({ depsFromEnvironment }, env) => {
+    const deps = depsFromEnvironment(env);
     return [
       ...deps.remediators.map((r) => ({
         who: `remediator "${r.kind}"`,
@@ -49,10 +166,25 @@ function declaredActions() {
         scopes: REMEDIATOR_SCOPES,
       })),
       { who: 'the SNS alert sink', sid: 'AlertSink', actions: deps.alerts.iamActions, scopes: ALERT_SINK_SCOPES },
+      // Trusted changes move baselines: the responder re-captures what they touched.
+      ...snapshotterDeclarations(deps.snapshotters),
+      { who: 'the baseline store', sid: 'BaselineStore', actions: deps.baselines.iamActions, scopes: BASELINE_STORE_SCOPES },
+      { who: 'the baseline table encryption', sid: 'BaselineTableKey', actions: BASELINE_TABLE_KEY_ACTIONS, scopes: BASELINE_TABLE_KEY_SCOPES },
+      { who: 'the burst counter (access-denied-burst)', sid: 'StateTable', actions: deps.bursts.iamActions, scopes: STATE_TABLE_SCOPES },
     ];
-  } finally {
-    unregister();
-  }
+  });
+}
+
+/** The snapshot function: every snapshotter's reads, and writing baselines (PutItem only). */
+function snapshotDeclaredActions() {
+  return wired(({ snapshotDepsFromEnvironment }, env) => {
+    const deps = snapshotDepsFromEnvironment(env);
+    return [
+      ...snapshotterDeclarations(deps.snapshotters),
+      { who: 'the snapshot function writing baselines', sid: 'BaselineStore', actions: ['dynamodb:PutItem'], scopes: BASELINE_STORE_SCOPES },
+      { who: 'the baseline table encryption', sid: 'BaselineTableKey', actions: BASELINE_TABLE_KEY_ACTIONS, scopes: BASELINE_TABLE_KEY_SCOPES },
+    ];
+  });
 }
 
 function pascal(text) {
@@ -60,9 +192,16 @@ function pascal(text) {
 }
 
 /** One statement per (declarer, resource), actions sorted: stable output, readable policy. */
-module.exports.statements = () => {
+function statementsOf(declarations) {
   const statements = [];
-  for (const { who, sid, actions, scopes } of declaredActions()) {
+  // Sids must be unique in a policy: a declarer's second statement on the same service is numbered.
+  const used = new Map();
+  const uniqueSid = (base) => {
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    return n === 1 ? base : `${base}${n}`;
+  };
+  for (const { who, sid, actions, scopes } of declarations) {
     const byResource = new Map();
     for (const action of actions) {
       if (action.includes('*')) throw new Error(`${who} declares the wildcard IAM action "${action}"; declare exact actions`);
@@ -78,13 +217,20 @@ module.exports.statements = () => {
     }
     for (const { resource, actions: grouped } of byResource.values()) {
       const service = grouped[0].split(':')[0];
+      // A scope is a resource, or { Resource, Condition } when the grant needs a condition too.
+      const conditioned = resource && typeof resource === 'object' && 'Resource' in resource;
       statements.push({
-        Sid: pascal(`${sid} ${service}`),
+        Sid: uniqueSid(pascal(`${sid} ${service}`)),
         Effect: 'Allow',
         Action: [...new Set(grouped)].sort(),
-        Resource: resource,
+        Resource: conditioned ? resource.Resource : resource,
+        ...(conditioned ? { Condition: resource.Condition } : {}),
       });
     }
   }
   return statements;
-};
+}
+
+module.exports.statements = () => statementsOf(declaredActions());
+module.exports.snapshotStatements = () => statementsOf(snapshotDeclaredActions());
+module.exports.SNAPSHOTTER_SCOPES = SNAPSHOTTER_SCOPES;

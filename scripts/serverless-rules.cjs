@@ -4,7 +4,8 @@
 //   - AWS::Events::Rule on the default bus (where CloudTrail delivers management events), its
 //     target the responder function with a retry policy and a dead-letter queue;
 //   - AWS::Lambda::Permission letting exactly that rule invoke the function;
-//   - CloudWatch alarms on the rule's FailedInvocations and InvocationsSentToDlq;
+//   - CloudWatch alarms on the rule's FailedInvocations, InvocationsSentToDlq, ThrottledRules and
+//     InvocationsFailedToBeSentToDlq;
 //   - the rule DLQ's queue policy: TLS only, and SendMessage for events.amazonaws.com only
 //     from these rules (aws:SourceArn).
 // Used in serverless.yml as ${file(./scripts/serverless-rules.cjs):resources}.
@@ -49,6 +50,21 @@ function ruleAlarm(ruleId, slug, metric, description) {
     },
   };
 }
+
+/**
+ * The names of the responder's own rules, for its RESPONDER_RULES environment variable:
+ * changes to them are always protected (whatever protect.rules says). A comma-separated
+ * Fn::Sub (not Refs: the rules target the function, so referencing them from the function
+ * would be a circular dependency). The snapshot schedule (serverless/resources/snapshot.yml,
+ * named \${AWS::StackName}-baseline-snapshot) is one of them, and so is the alert digest's
+ * (serverless/resources/alerting.yml, \${AWS::StackName}-alert-digest).
+ */
+module.exports.ownRuleNames = () => ({
+  'Fn::Sub': [...patterns().map((p) => `\${AWS::StackName}-${namesOf(p).slug}`), '${AWS::StackName}-baseline-snapshot', '${AWS::StackName}-alert-digest'].join(','),
+});
+
+/** The rules' ARNs (GetAtt): whatever lists them depends on them, e.g. the snapshot on deploy. */
+module.exports.ruleArns = () => patterns().map((p) => ({ 'Fn::GetAtt': [`ResponderRule${namesOf(p).id}`, 'Arn'] }));
 
 module.exports.resources = () => {
   const Resources = {};
@@ -100,6 +116,18 @@ module.exports.resources = () => {
       slug,
       'InvocationsSentToDlq',
       `EventBridge put ${eventSource} events in the rule DLQ instead of invoking the responder: those changes were not evaluated.`,
+    );
+    Resources[`ResponderRule${id}ThrottledRulesAlarm`] = ruleAlarm(
+      ruleId,
+      slug,
+      'ThrottledRules',
+      `EventBridge throttled the rule for ${eventSource} events: the responder is invoked late (or the events end in the rule DLQ).`,
+    );
+    Resources[`ResponderRule${id}InvocationsFailedToBeSentToDlqAlarm`] = ruleAlarm(
+      ruleId,
+      slug,
+      'InvocationsFailedToBeSentToDlq',
+      `EventBridge could neither invoke the responder for ${eventSource} events nor put them in the rule DLQ: those changes are lost.`,
     );
   }
   if (ruleArns.length === 0) throw new Error('eventPatternsOf(controls) returned no pattern: the responder would never be invoked');

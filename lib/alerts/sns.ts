@@ -1,5 +1,8 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Alert } from './format';
+import { chatNotificationOf } from './chat';
+import { digestMessageOf, updateMessageOf } from './digest-format';
+import { documentOf } from './document';
+import { MAX_MESSAGE_BYTES, messageOf, type Alert } from './format';
 
 export interface AlertSink {
   /** IAM actions publishing needs (the topic is KMS-encrypted). */
@@ -7,18 +10,80 @@ export interface AlertSink {
   publish(alert: Alert): Promise<void>;
 }
 
+/**
+ * SNS's limit is 256 KiB for the whole message: every protocol's variant together, plus the
+ * subject and attributes (a few hundred bytes, bounded by MAX_SUBJECT and the attribute values).
+ */
+export const MAX_SNS_MESSAGE_BYTES = 250 * 1024;
+const DEFAULT_BYTES = 8 * 1024;
+const DOCUMENT_BYTES = 40 * 1024;
+
+function textOf(alert: Alert, maxBytes: number): string {
+  const content = alert.content;
+  if (maxBytes >= MAX_MESSAGE_BYTES) return alert.message;
+  switch (content.kind) {
+    case 'finding':
+      return messageOf(content.finding, maxBytes);
+    case 'update':
+      return updateMessageOf(content, maxBytes);
+    case 'digest':
+      return digestMessageOf(content, maxBytes);
+  }
+}
+
+/** Each SNS protocol's message: text for people, JSON for machines, the chat custom-notification format for chat. */
+export interface SnsMessage {
+  default: string;
+  email: string;
+  'email-json': string;
+  sqs: string;
+  lambda: string;
+  firehose: string;
+  https: string;
+}
+
+function render(alert: Alert, scale: number): SnsMessage {
+  const document = documentOf(alert, Math.floor(DOCUMENT_BYTES * scale));
+  const machine = JSON.stringify(document);
+  return {
+    // Protocols without their own key (sms, http, mobile push) get the short text.
+    default: textOf(alert, Math.min(DEFAULT_BYTES, Math.floor(MAX_MESSAGE_BYTES * scale))),
+    email: textOf(alert, Math.floor(MAX_MESSAGE_BYTES * scale)),
+    'email-json': machine,
+    sqs: machine,
+    lambda: machine,
+    firehose: machine,
+    https: JSON.stringify(chatNotificationOf(document)),
+  };
+}
+
+/**
+ * The per-protocol message (SNS MessageStructure "json"), within SNS's size limit: evidence
+ * and digest listings shrink, by halves, until everything fits; headers always survive.
+ */
+export function snsMessageOf(alert: Alert): { structure: SnsMessage; json: string } {
+  let last: { structure: SnsMessage; json: string } | undefined;
+  for (let scale = 1; scale >= 1 / 256; scale /= 2) {
+    const structure = render(alert, scale);
+    const json = JSON.stringify(structure);
+    last = { structure, json };
+    if (Buffer.byteLength(json) <= MAX_SNS_MESSAGE_BYTES) return last;
+  }
+  return last!;
+}
+
 export function snsAlertSink(client: SNSClient, topicArn: string): AlertSink {
   return {
     iamActions: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
     async publish(alert) {
+      const attributes = { ...alert.attributes, kind: alert.content.kind };
       await client.send(
         new PublishCommand({
           TopicArn: topicArn,
           Subject: alert.subject,
-          Message: alert.message,
-          MessageAttributes: Object.fromEntries(
-            Object.entries(alert.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-          ),
+          Message: snsMessageOf(alert).json,
+          MessageStructure: 'json',
+          MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
         }),
       );
     },

@@ -1,8 +1,18 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Baseline, BaselineStore } from './types';
+import type { Baseline, BaselineSeeder, BaselineStore } from './types';
 
 export class BaselineStoreError extends Error {
   override readonly name = 'BaselineStoreError';
+}
+
+function itemOf(baseline: Baseline) {
+  return {
+    resource: { S: baseline.resource },
+    kind: { S: baseline.kind },
+    definition: { S: JSON.stringify(baseline.definition) },
+    capturedAt: { S: baseline.capturedAt },
+    source: { S: baseline.source },
+  };
 }
 
 /**
@@ -10,7 +20,7 @@ export class BaselineStoreError extends Error {
  * stored as JSON text: definitions hold policies and patterns whose exact shape
  * (empty strings, nested nulls) must survive a round trip unchanged.
  */
-export function dynamoDbBaselineStore(client: DynamoDBClient, tableName: string): BaselineStore & { iamActions: readonly string[] } {
+export function dynamoDbBaselineStore(client: DynamoDBClient, tableName: string): BaselineStore & BaselineSeeder & { iamActions: readonly string[] } {
   return {
     iamActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
     async get(resource) {
@@ -29,18 +39,18 @@ export function dynamoDbBaselineStore(client: DynamoDBClient, tableName: string)
       }
     },
     async put(baseline) {
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: {
-            resource: { S: baseline.resource },
-            kind: { S: baseline.kind },
-            definition: { S: JSON.stringify(baseline.definition) },
-            capturedAt: { S: baseline.capturedAt },
-            source: { S: baseline.source },
-          },
-        }),
-      );
+      await client.send(new PutItemCommand({ TableName: tableName, Item: itemOf(baseline) }));
+    },
+    async putIfAbsent(baseline) {
+      try {
+        await client.send(
+          new PutItemCommand({ TableName: tableName, Item: itemOf(baseline), ConditionExpression: 'attribute_not_exists(#resource)', ExpressionAttributeNames: { '#resource': 'resource' } }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
     },
     async delete(resource) {
       await client.send(new DeleteItemCommand({ TableName: tableName, Key: { resource: { S: resource } } }));

@@ -1,6 +1,6 @@
-import type { Baseline, BaselineStore } from './types';
+import type { Baseline, BaselineSeeder, BaselineStore } from './types';
 
-export function memoryBaselineStore(initial: readonly Baseline[] = []): BaselineStore & { all(): Baseline[] } {
+export function memoryBaselineStore(initial: readonly Baseline[] = []): BaselineStore & BaselineSeeder & { all(): Baseline[] } {
   const items = new Map(initial.map((b) => [b.resource, structuredClone(b)]));
   return {
     async get(resource) {
@@ -9,6 +9,11 @@ export function memoryBaselineStore(initial: readonly Baseline[] = []): Baseline
     },
     async put(baseline) {
       items.set(baseline.resource, structuredClone(baseline));
+    },
+    async putIfAbsent(baseline) {
+      if (items.has(baseline.resource)) return false;
+      items.set(baseline.resource, structuredClone(baseline));
+      return true;
     },
     async delete(resource) {
       items.delete(resource);

@@ -20,6 +20,16 @@ export interface BaselineStore {
   delete(resource: string): Promise<void>;
 }
 
+/**
+ * How the snapshot function writes: it only fills in resources that have no baseline yet.
+ * Overwriting live state on a schedule would let an untrusted change become the baseline;
+ * only changes by trusted principals (or an operator's explicit refresh) move one.
+ */
+export interface BaselineSeeder {
+  /** Stores the baseline unless one exists for the resource; resolves whether it was stored. */
+  putIfAbsent(baseline: Baseline): Promise<boolean>;
+}
+
 /** Baselines a control may read, prefetched so the control stays pure. */
 export type BaselineLookup = ReadonlyMap<string, Baseline>;
 

@@ -1,10 +1,32 @@
 import { busStatementsRemediator, type EventBusPolicyPort } from '../remediation/bus-statements';
+import { restoreTrailConfigRemediator, restoreTrailSelectorsRemediator, startTrailLoggingRemediator, type CloudTrailPort } from '../remediation/cloudtrail';
+import { restoreEndpointPolicyRemediator, type VpcEndpointPort } from '../remediation/endpoints';
+import { restoreBusEncryptionRemediator, type EventBusSettingsPort } from '../remediation/bus-encryption';
+import { kmsRemediators, type KmsKeysPort } from '../remediation/kms-keys';
+import { removeQueueStatementsRemediator, restoreQueueAttributesRemediator, type QueueAttributesPort } from '../remediation/queues';
+import { restoreTopicAttributesRemediator, type TopicAttributesPort } from '../remediation/topic';
+import { removeTargetsRemediator, restoreBusRemediator, restoreRuleRemediator, type EventRulesPort } from '../remediation/rules';
 import { eventBridgeSourceOf, eventPatternsOf } from './patterns';
 import { controlById, controlIds, controls } from './registry';
-import { SEVERITIES } from './types';
+import { SEVERITIES, type Control } from './types';
 
 const unusedPort = {} as EventBusPolicyPort;
-const remediators = [busStatementsRemediator(unusedPort)];
+const unusedTrailPort = {} as CloudTrailPort;
+const remediators = [
+  busStatementsRemediator(unusedPort),
+  startTrailLoggingRemediator(unusedTrailPort),
+  restoreTrailSelectorsRemediator(unusedTrailPort),
+  restoreTrailConfigRemediator(unusedTrailPort),
+  restoreEndpointPolicyRemediator({} as VpcEndpointPort),
+  ...kmsRemediators({} as KmsKeysPort),
+  restoreBusEncryptionRemediator({} as EventBusSettingsPort),
+  restoreQueueAttributesRemediator({} as QueueAttributesPort),
+  removeQueueStatementsRemediator({} as QueueAttributesPort),
+  restoreTopicAttributesRemediator({} as TopicAttributesPort),
+  restoreRuleRemediator({} as EventRulesPort),
+  removeTargetsRemediator({} as EventRulesPort),
+  restoreBusRemediator({} as EventRulesPort),
+];
 
 describe('the control registry', () => {
   it('has unique ids in kebab case', () => {
@@ -12,7 +34,7 @@ describe('the control registry', () => {
     controlIds.forEach((id) => expect(id).toMatch(/^[a-z]+(-[a-z]+)+$/));
   });
 
-  it.each(controls.map((c) => [c.id, c] as const))('%s declares its triggers, severity and a remediator with IAM actions', (_id, control) => {
+  it.each(controls.map((c) => [c.id, c as Control] as const))('%s declares its triggers, severity and a remediator with IAM actions', (_id, control) => {
     expect(control.triggers.length).toBeGreaterThan(0);
     control.triggers.forEach((t) => {
       expect(t.eventSource).toMatch(/^[a-z0-9-]+\.amazonaws\.com$/);

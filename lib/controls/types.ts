@@ -2,6 +2,14 @@ import type { Actor, Change } from '../events/change';
 import type { PolicyDocument, PolicyStatement } from '../iam/policy-document';
 import type { BaselineLookup } from '../baseline/types';
 import type { Policy } from '../policy/schema';
+import type { RulesLiveState, RulesPlan } from './rules/plans';
+import type { BurstCount } from './access-denied/controls';
+import type { TrailLiveState, TrailPlan } from './cloudtrail/trail';
+import type { EndpointLiveState, RestoreEndpointPolicyPlan } from './endpoints/endpoint';
+import type { KmsLiveState, KmsPlan } from './kms/types';
+import type { QueueLiveState, QueuePlan } from './queues/types';
+import type { RestoreTopicAttributesPlan, TopicLiveState } from './topic/types';
+import type { EventBusSettingsLiveState, RestoreBusEncryptionPlan } from './bus-encryption/types';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -21,7 +29,7 @@ export interface EvaluationContext {
 }
 
 /** What a remediation would do; carried as data so dry-run, replay and alerts can show it. */
-export type RemediationPlan = RemoveBusStatementsPlan;
+export type RemediationPlan = RemoveBusStatementsPlan | RulesPlan | TrailPlan | RestoreEndpointPolicyPlan | KmsPlan | QueuePlan | RestoreTopicAttributesPlan | RestoreBusEncryptionPlan;
 
 export interface RemoveBusStatementsPlan {
   kind: 'remove-bus-statements';
@@ -35,6 +43,8 @@ export interface FindingDraft {
   title: string;
   evidence: Evidence;
   plan?: RemediationPlan;
+  /** Set by controls that alert on a count (access-denied-burst): the pipeline keeps the finding only when it crosses the threshold. */
+  burst?: BurstCount;
 }
 
 export interface Evidence {
@@ -76,4 +86,4 @@ export interface Control {
 }
 
 /** Live state a remediator read back from AWS before acting. */
-export type LiveState = { kind: 'bus-policy'; busName: string; policy: PolicyDocument | undefined };
+export type LiveState = { kind: 'bus-policy'; busName: string; policy: PolicyDocument | undefined } | RulesLiveState | TrailLiveState | EndpointLiveState | KmsLiveState | QueueLiveState | TopicLiveState | EventBusSettingsLiveState;

@@ -88,10 +88,15 @@ describe('parsePolicy', () => {
       trustedAccounts: [],
       trustedPrincipals: [],
       allowedDestinations: [],
-      protect: { buses: [], rules: [], keys: [], trails: [], queues: [] },
+      protect: { buses: [], rules: [], keys: [], trails: [], queues: [], topics: [] },
+      minimumDlqRetentionSeconds: 1209600,
+      requireBusCmk: false,
       defaults: { mode: 'alert', dryRun: true },
       controls: {},
       exemptions: [],
+      alerts: { dedupWindowMinutes: 15, stormThresholdPerMinute: 20, securityHub: false },
+      accessDeniedBurst: { threshold: 5, windowSeconds: 300 },
+      responder: { resources: [], deployPrincipals: [] },
     });
   });
 
@@ -240,5 +245,44 @@ describe('parsePolicy', () => {
     expect(error.problems[0]).toMatch(/unique/);
     expect(error.problems[0]).toContain('line 3');
     expect(error.problems[0]).toContain('organizationId');
+  });
+});
+
+describe('parsePolicy: alerts', () => {
+  it.each([
+    ['a dedup window of 0 minutes', 'alerts: { dedupWindowMinutes: 0 }\n', 'alerts.dedupWindowMinutes'],
+    ['a storm threshold that is not a number', 'alerts: { stormThresholdPerMinute: many }\n', 'alerts.stormThresholdPerMinute'],
+    ['securityHub as a string', 'alerts: { securityHub: "yes" }\n', 'alerts.securityHub'],
+    ['an unknown key', 'alerts: { digestEmail: a@example.com }\n', 'alerts.digestEmail: unknown key'],
+  ])('rejects %s, naming the key', (_name, text, key) => {
+    // Act
+    const parse = () => parsePolicy(text, FILE, controlIds);
+
+    // Assess
+    expect(parse).toThrow(key);
+  });
+
+  it('keeps the defaults of the keys not given', () => {
+    // Act
+    const policy = parsePolicy('alerts: { securityHub: true }\n', FILE, controlIds);
+
+    // Assess
+    expect(policy.alerts).toEqual({ dedupWindowMinutes: 15, stormThresholdPerMinute: 20, securityHub: true });
+  });
+});
+
+describe('parsePolicy: accessDeniedBurst and responder', () => {
+  it.each([
+    ['a threshold of 1 (every denial would alert)', 'accessDeniedBurst: { threshold: 1 }\n', 'accessDeniedBurst.threshold'],
+    ['a window under a minute', 'accessDeniedBurst: { windowSeconds: 10 }\n', 'accessDeniedBurst.windowSeconds'],
+    ['an unknown burst key', 'accessDeniedBurst: { limit: 5 }\n', 'accessDeniedBurst.limit: unknown key'],
+    ['responder resources that are not a list', 'responder: { resources: "arn:aws:lambda:*" }\n', 'responder.resources'],
+    ['an unknown responder key', 'responder: { functions: [] }\n', 'responder.functions: unknown key'],
+  ])('rejects %s, naming the key', (_name, text, key) => {
+    expect(() => parsePolicy(text, FILE, controlIds)).toThrow(key);
+  });
+
+  it('keeps the defaults of the keys not given', () => {
+    expect(parsePolicy('accessDeniedBurst: { threshold: 10 }\n', FILE, controlIds).accessDeniedBurst).toEqual({ threshold: 10, windowSeconds: 300 });
   });
 });

@@ -46,9 +46,32 @@ export function policySchema(knownControlIds: readonly string[]) {
           keys: globList.default([]),
           trails: globList.default([]),
           queues: globList.default([]),
+          // SNS topics guarded like the alert topic (topic-tampered); the deployed responder's own alert topic is always included.
+          topics: globList.default([]),
         })
         .strict()
-        .default({ buses: [], rules: [], keys: [], trails: [], queues: [] }),
+        .default({ buses: [], rules: [], keys: [], trails: [], queues: [], topics: [] }),
+      // queue-retention-reduced: protected queues (dead-letter queues) must keep messages at least this long. Default 14 days, the SQS maximum.
+      minimumDlqRetentionSeconds: z.number().int().min(60).max(1209600).default(1209600),
+      // bus-encryption-downgraded: protected buses must be encrypted with a customer managed key (not the AWS owned default).
+      requireBusCmk: z.boolean().default(false),
+      // access-denied-burst: this many denied calls by one principal on guarded APIs within the window raise one alert.
+      accessDeniedBurst: z
+        .object({
+          threshold: z.number().int().min(2).max(1000).default(5),
+          windowSeconds: z.number().int().min(60).max(86400).default(300),
+        })
+        .strict()
+        .default({ threshold: 5, windowSeconds: 300 }),
+      // responder-tampered: the responder's own resources (ARN globs) and who may change them. The deployed
+      // stack adds its own (RESPONDER_RESOURCES, DEPLOY_PRINCIPALS); list more here, or set them for replay.
+      responder: z
+        .object({
+          resources: globList.default([]),
+          deployPrincipals: globList.default([]),
+        })
+        .strict()
+        .default({ resources: [], deployPrincipals: [] }),
       defaults: z
         .object({
           mode: z.enum(MODES).default('alert'),
@@ -82,6 +105,16 @@ export function policySchema(knownControlIds: readonly string[]) {
             .strict(),
         )
         .default([]),
+      // How alerts reach people (lib/alerts): one alert per control and resource per window,
+      // then count updates; a digest instead of single alerts under a storm; Security Hub opt-in.
+      alerts: z
+        .object({
+          dedupWindowMinutes: z.number().int().min(1).max(1440).default(15),
+          stormThresholdPerMinute: z.number().int().min(1).max(600).default(20),
+          securityHub: z.boolean().default(false),
+        })
+        .strict()
+        .default({ dedupWindowMinutes: 15, stormThresholdPerMinute: 20, securityHub: false }),
     })
     .strict();
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseChange } from '../events/parse';
-import { listInputFiles, readInputFile, recordsOf } from './read';
+import { listInputFiles, readRecords, type RecordLocation } from './read';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'cloudtrail');
 const LEGACY_FORM = path.join(FIXTURES, 'events_PutPermission_synthetic-awsdocs-putrule-clone_1.json');
@@ -36,7 +36,18 @@ afterAll(() => {
 
 const eventIdsOf = (records: unknown[]) => records.map((r) => parseChange(r).eventId);
 
-describe('readInputFile', () => {
+/** Streams a file through readRecords and collects what it reported. */
+async function readAll(file: string) {
+  const records: unknown[] = [];
+  const malformed: Array<{ at: RecordLocation; message: string }> = [];
+  const outcome = await readRecords(file, {
+    record: (value) => records.push(value),
+    malformed: (at, message) => malformed.push({ at, message }),
+  });
+  return { records, malformed, found: outcome.records, error: outcome.error };
+}
+
+describe('readRecords', () => {
   it.each([
     ['a CloudTrail S3 log file (.json)', () => write('formats/trail.json', logFileText), [LEGACY_ID, POLICY_ID]],
     ['a gzipped CloudTrail S3 log file (.json.gz)', () => write('formats/trail.json.gz', gzipSync(logFileText)), [LEGACY_ID, POLICY_ID]],
@@ -48,80 +59,144 @@ describe('readInputFile', () => {
     ['NDJSON with CRLF line ends and blank lines (.jsonl)', () => write('formats/events.jsonl', `${JSON.stringify(legacy)}\r\n\r\n${JSON.stringify(policyForm)}\r\n`), [LEGACY_ID, POLICY_ID]],
     ['gzipped NDJSON', () => write('formats/events.ndjson.gz', gzipSync(`${JSON.stringify(legacy)}\n${JSON.stringify(policyForm)}\n`)), [LEGACY_ID, POLICY_ID]],
     ['a log file with no records', () => write('formats/empty-trail.json', '{"Records":[]}'), []],
-  ])('reads %s', (_name, prepare, eventIds) => {
+  ])('reads %s', async (_name, prepare, eventIds) => {
     // Prepare
     const file = prepare();
 
     // Act
-    const input = readInputFile(file);
+    const input = await readAll(file);
 
     // Assess
     expect(input.error).toBeUndefined();
-    expect(input.file).toBe(file);
+    expect(input.malformed).toEqual([]);
+    expect(input.records).toHaveLength(eventIds.length);
     expect(eventIdsOf(input.records)).toEqual(eventIds);
   });
 
-  it('reads the envelope as the record it wraps', () => {
+  it.each([
+    ['gzipped', (text: string) => gzipSync(text), 'big.json.gz'],
+    ['plain', (text: string) => text, 'big.json'],
+  ])('streams a %s log file too large to read whole, every record intact', async (_kind, encode, name) => {
+    // Prepare: over 8 MiB of JSON, records alternating between the two forms
+    const records = Array.from({ length: 12000 }, (_, i) => ({ ...(i % 2 ? policyForm : legacy), eventID: `id-${i}` }));
+    const text = JSON.stringify({ Records: records });
+    expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+    const file = write(`large/${name}`, encode(text));
+
     // Act
-    const input = readInputFile(ENVELOPE);
+    const input = await readAll(file);
+
+    // Assess
+    expect(input.error).toBeUndefined();
+    expect(input.records).toEqual(records);
+  });
+
+  it('reads the envelope as the record it wraps', async () => {
+    // Act
+    const input = await readAll(ENVELOPE);
 
     // Assess
     const change = parseChange(input.records[0]);
     expect(change).toMatchObject({ eventName: 'StopLogging', eventSource: 'cloudtrail.amazonaws.com', account: '000000000000' });
   });
 
-  it.each([
-    [
-      'a truncated gzip file',
-      () => {
-        const whole = gzipSync(logFileText);
-        return write('broken/truncated.json.gz', whole.subarray(0, Math.floor(whole.length / 2)));
-      },
-      /^corrupt gzip: /,
-    ],
-    [
-      'NDJSON with a line that is not JSON',
-      () => write('broken/events.ndjson', `${JSON.stringify(legacy)}\n{"eventName": "PutPermission", \n${JSON.stringify(policyForm)}\n`),
-      /^line 2 is not JSON \(/,
-    ],
-  ])('reports %s as an error for that file, with no records', (_name, prepare, problem) => {
+  it('reports a truncated gzip file as corrupt gzip, after handling the records before the cut', async () => {
     // Prepare
-    const file = prepare();
+    const many = JSON.stringify({ Records: Array.from({ length: 200 }, () => legacy) });
+    const whole = gzipSync(many);
+    const file = write('broken/truncated.json.gz', whole.subarray(0, Math.floor(whole.length / 2)));
 
     // Act
-    const input = readInputFile(file);
+    const input = await readAll(file);
 
     // Assess
-    expect(input).toEqual({ file, records: [], error: expect.stringMatching(problem) });
+    expect(input.error).toMatch(/^corrupt gzip: unexpected end of file \(after \d+ record\(s\)\)$/);
+    expect(input.records.length).toBeGreaterThan(0);
+    expect(input.records.length).toBeLessThan(200);
+    expect(input.error).toContain(`after ${input.records.length} record(s)`);
+    expect(input.found).toBe(input.records.length);
+  });
+
+  it('reports a line of NDJSON that is not JSON by record and line, and reads the lines after it', async () => {
+    // Prepare
+    const file = write('broken/events.ndjson', `${JSON.stringify(legacy)}\n{"eventName": "PutPermission", \n${JSON.stringify(policyForm)}\n`);
+
+    // Act
+    const input = await readAll(file);
+
+    // Assess
+    expect(input.error).toBeUndefined();
+    expect(eventIdsOf(input.records)).toEqual([LEGACY_ID, POLICY_ID]);
+    expect(input.malformed).toEqual([{ at: { record: 2, line: 2 }, message: expect.stringMatching(/^not JSON \(/) }]);
+  });
+
+  it('reports a record of a log file that is not JSON by position, and reads the records after it', async () => {
+    // Prepare
+    const text = `{"Records":[${JSON.stringify(legacy)},{"eventName": tru},${JSON.stringify(policyForm)}]}`;
+    const file = write('broken/bad-record.json.gz', gzipSync(text));
+
+    // Act
+    const input = await readAll(file);
+
+    // Assess
+    expect(input.error).toBeUndefined();
+    expect(eventIdsOf(input.records)).toEqual([LEGACY_ID, POLICY_ID]);
+    expect(input.malformed).toEqual([{ at: { record: 2 }, message: expect.stringMatching(/^not JSON \(/) }]);
   });
 
   it.each([
-    ['cut off mid-record', logFileText.slice(0, Math.floor(logFileText.length / 2))],
-    ['cut off after the first record', `{"Records":[${JSON.stringify(legacy)},`],
-  ])('reports a well-formed gzip whose JSON is %s as bad JSON, not as corrupt gzip', (_name, text) => {
+    ['cut off inside the first record', logFileText.slice(0, 200), []],
+    ['cut off after the first record', `{"Records":[${JSON.stringify(legacy)},`, [LEGACY_ID]],
+  ])('reports a well-formed gzip whose JSON is %s as truncated JSON, not as corrupt gzip', async (_name, text, eventIds) => {
     // Prepare
     const file = write(`broken/bad-json-${text.length}.json.gz`, gzipSync(text));
 
     // Act
-    const input = readInputFile(file);
+    const input = await readAll(file);
 
     // Assess
-    expect(input.records).toEqual([]);
-    expect(input.error).toMatch(/JSON/);
+    expect(eventIdsOf(input.records)).toEqual(eventIds);
+    expect(input.error).toMatch(/^truncated JSON: /);
     expect(input.error).not.toMatch(/gzip/);
+  });
+
+  it.each([
+    ['a text file', 'synced with aws s3 sync\n', /^not valid JSON: unexpected "s" at the start/],
+    ['a stray closing brace after a record', `${JSON.stringify(legacy)}}`, /^not valid JSON: unexpected "}" after record 1/],
+  ])('stops at %s and says where', async (_name, text, problem) => {
+    // Prepare
+    const file = write(`broken/not-json-${text.length}.json`, text);
+
+    // Act
+    const input = await readAll(file);
+
+    // Assess
+    expect(input.error).toMatch(problem);
+  });
+
+  it('reports a file that cannot be opened', async () => {
+    // Act
+    const input = await readAll(inDir('nowhere', 'trail.json'));
+
+    // Assess
+    expect(input).toEqual({ records: [], malformed: [], found: 0, error: 'no such file or directory' });
   });
 });
 
-describe('recordsOf', () => {
+describe('readRecords on files with nothing in them', () => {
   it.each([
     ['an empty file', ''],
     ['a file of blank lines', '\n\n  \n'],
-  ])('finds no records in %s', (_name, text) => {
+  ])('finds no records in %s', async (_name, text) => {
+    // Prepare
+    const file = write(`empty/${text.length}.json`, text);
+
     // Act
-    const records = recordsOf(text);
+    const input = await readAll(file);
 
     // Assess
-    expect(records).toEqual([]);
+    expect(input).toMatchObject({ records: [], malformed: [] });
+    expect(input.error).toBeUndefined();
   });
 });
 
@@ -171,7 +246,7 @@ describe('listInputFiles', () => {
     const { files, errors } = listInputFiles([missing, present]);
 
     // Assess
-    expect(errors).toEqual([{ file: missing, records: [], error: 'no such file or directory' }]);
+    expect(errors).toEqual([{ file: missing, error: 'no such file or directory' }]);
     expect(files).toEqual([present]);
   });
 });

@@ -3,12 +3,16 @@ import type { AlertSink } from '../alerts/sns';
 import { NO_BASELINES, type Baseline, type BaselineLookup, type BaselineStore } from '../baseline/types';
 import type { Snapshotter } from '../baseline/snapshotter';
 import { evaluateChange, handles } from '../controls/evaluate';
+import { describeRulesPlan } from '../controls/rules/plans';
 import type { Control, EvaluationContext, Finding, RemediationPlan } from '../controls/types';
 import type { Change } from '../events/change';
 import { dryRunOf, exemptionFor, isActorIn, modeOf } from '../policy/decide';
 import type { Policy } from '../policy/schema';
 import type { Remediator } from '../remediation/types';
 import { errorFields, type Logger } from '../util/log';
+import { crossesBurst, type BurstCounter } from '../state/burst-counter';
+import type { MetricsSink } from '../metrics/emf';
+import { describeSettings } from '../controls/cloudtrail/trail';
 
 export interface ResponderDeps {
   policy: Policy;
@@ -23,6 +27,10 @@ export interface ResponderDeps {
   baselines?: BaselineStore;
   /** Keep baselines current after changes by trusted principals. */
   snapshotters?: readonly Snapshotter[];
+  /** Counts findings that alert only in bursts (access-denied-burst); without one they never alert. */
+  bursts?: BurstCounter;
+  /** Findings and remediation outcomes, for the dashboard. */
+  metrics?: MetricsSink;
 }
 
 /** Publishing failed: the invocation must fail so Lambda's retries, then the DLQ, keep the event. */
@@ -94,8 +102,43 @@ export function remediationHeldBack(control: Control, change: Change, policy: Po
 
 export function describePlan(plan: RemediationPlan): string {
   switch (plan.kind) {
+    case 'restore-rule':
+    case 'remove-targets':
+    case 'restore-bus':
+      return describeRulesPlan(plan);
+    case 'start-trail-logging':
+      return `StartLogging ${plan.trailArn}`;
+    case 'restore-trail-selectors':
+      return `restore the baseline event selectors of ${plan.trailArn} (PutEventSelectors)`;
+    case 'restore-trail-config':
+      return `UpdateTrail ${plan.trailArn} ${describeSettings(plan.settings)} (restore its baseline)`;
+    case 'restore-endpoint-policy':
+      return `restore the baseline policy of VPC endpoint ${plan.vpcEndpointId} (ModifyVpcEndpoint)`;
     case 'remove-bus-statements':
       return `remove ${plan.statements.length} statement(s) (${plan.statements.map((s) => s.Sid ?? 'no Sid').join(', ')}) from bus ${plan.busName}`;
+    case 'enable-key':
+      return `EnableKey ${plan.keyArn}`;
+    case 'cancel-key-deletion':
+      return `CancelKeyDeletion ${plan.keyArn}${plan.enableAfterCancel ? ', then EnableKey (cancelling leaves it Disabled)' : ' (it stays Disabled, as in its baseline)'}`;
+    case 'restore-key-policy':
+      return plan.policy ? `restore the baseline key policy of ${plan.keyArn} (PutKeyPolicy, lockout safety check on)` : `restore the key policy of ${plan.keyArn}: not possible, ${plan.noBaseline}`;
+    case 'enable-key-rotation':
+      return `EnableKeyRotation ${plan.keyArn}`;
+    case 'revoke-grant':
+      return `RevokeGrant ${plan.grantId} (to ${plan.grantee}) on ${plan.keyArn}`;
+    case 'restore-bus-encryption':
+      return plan.settings
+        ? `restore bus ${plan.busName} to its baseline key (${plan.settings.kmsKeyIdentifier ?? 'AWS owned'}) and dead-letter queue (${plan.settings.deadLetterArn ?? 'none'}) with UpdateEventBus`
+        : `restore bus ${plan.busName}'s encryption: not possible, ${plan.noBaseline}`;
+    case 'restore-queue-attributes':
+      return plan.attributes
+        ? `SetQueueAttributes ${plan.queueArn} ${Object.entries(plan.attributes).map(([k, v]) => `${k}=${v}`).join(' ')} (restore ${plan.setting})`
+        : `restore the ${plan.setting} of ${plan.queueArn}: not possible, ${plan.noBaseline}`;
+    case 'remove-queue-statements':
+      return `remove ${plan.statements.length} statement(s) (${plan.statements.map((s) => s.Sid ?? 'no Sid').join(', ')}) from the policy of queue ${plan.queueArn}`;
+    case 'restore-topic-attributes':
+      if (plan.removeStatements) return `remove ${plan.removeStatements.length} statement(s) (${plan.removeStatements.map((s) => s.Sid ?? 'no Sid').join(', ')}) from the policy of topic ${plan.topicArn}`;
+      return plan.kmsMasterKeyId ? `SetTopicAttributes ${plan.topicArn} KmsMasterKeyId=${plan.kmsMasterKeyId} (restore its baseline key)` : `restore the encryption of topic ${plan.topicArn}: not possible, ${plan.noBaseline}`;
   }
 }
 
@@ -157,10 +200,12 @@ export async function respond(change: Change, deps: ResponderDeps): Promise<Outc
       suppressed.push({ finding: raw, reason });
       continue;
     }
+    if (raw.burst && !(await crossesBurst(deps.bursts, raw.burst, change.eventId, log))) continue;
     const control = deps.controls.find((c) => c.id === raw.control) as Control;
     const finding = raw.plan
       ? await remediate(raw, raw.plan, control, change, context, deps)
       : { ...raw, remediation: { status: 'none' as const, reason: 'no automatic remediation for this control' } };
+    deps.metrics?.finding(finding);
     log.info('finding', {
       ...eventFields,
       control: finding.control,

@@ -1,17 +1,34 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SNSClient } from '@aws-sdk/client-sns';
 import path from 'node:path';
-import { snsAlertSink } from '../alerts/sns';
+import { alertSinkFromEnvironment } from '../alerts/wiring';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import type { Snapshotter } from '../baseline/snapshotter';
 import { eventBusPolicyAdapter } from '../aws/eventbridge';
+import { encryptionWiring } from './encryption-wiring';
+import { withOwnResourcesProtected } from './own-resources';
+import { eventRulesAdapter } from '../aws/event-rules';
+import { rulesSnapshotter } from '../baseline/rules';
+import { removeTargetsRemediator, restoreBusRemediator, restoreRuleRemediator } from '../remediation/rules';
 import { controlIds, controls } from '../controls/registry';
 import { loadPolicyFile } from '../policy/load';
+import type { Policy } from '../policy/schema';
 import { busStatementsRemediator } from '../remediation/bus-statements';
 import type { Remediator } from '../remediation/types';
+import type { SnapshotDeps } from '../snapshot/snapshot';
 import { jsonLogger } from '../util/log';
 import type { ResponderDeps } from './respond';
+import { cloudTrailAdapter } from '../aws/cloudtrail';
+import { vpcEndpointAdapter } from '../aws/ec2-endpoints';
+import { endpointSnapshotter } from '../baseline/endpoints';
+import { trailSnapshotter } from '../baseline/trails';
+import { withResponderIdentity } from '../controls/self/resources';
+import { emfMetrics } from '../metrics/emf';
+import { restoreTrailConfigRemediator, restoreTrailSelectorsRemediator, startTrailLoggingRemediator } from '../remediation/cloudtrail';
+import { restoreEndpointPolicyRemediator } from '../remediation/endpoints';
+import { dynamoDbBurstCounter } from '../state/dynamodb-burst-counter';
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
@@ -29,29 +46,74 @@ export function policyPath(env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * The responder's own rules (RESPONDER_RULES, comma-separated names from the stack) are
+ * always protected: they are added to protect.rules, which every rule control and the
+ * rules snapshotter read. Rule names cannot contain glob characters, so each is an exact glob.
+ */
+export function withOwnRulesProtected(policy: Policy, env: NodeJS.ProcessEnv): Policy {
+  const own = (env.RESPONDER_RULES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (own.length === 0) return policy;
+  return { ...policy, protect: { ...policy.protect, rules: [...new Set([...policy.protect.rules, ...own])] } };
+}
+
+/** What every function builds once per container: logger, policy, SDK clients, baselines. */
+function commonFromEnvironment(env: NodeJS.ProcessEnv) {
+  const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
+  const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadPolicyFile(policyPath(env), controlIds), env), env), env);
+  const clientConfig = { maxAttempts: 5, retryMode: 'adaptive' as const };
+  const eventBridge = new EventBridgeClient(clientConfig);
+  const encryption = encryptionWiring(eventBridge, clientConfig);
+  // Every kind of baseline. The responder re-captures what a trusted change touched; the
+  // snapshot function (functions/snapshot.ts) captures all of them. A new kind is one entry
+  // here plus a resource scope for its read actions in scripts/serverless-iam.cjs.
+  const eventRules = eventRulesAdapter(eventBridge);
+  const cloudTrail = cloudTrailAdapter(new CloudTrailClient(clientConfig));
+  const vpcEndpoints = vpcEndpointAdapter(new EC2Client(clientConfig));
+  const snapshotters: Snapshotter[] = [rulesSnapshotter(eventRules), trailSnapshotter(cloudTrail), endpointSnapshotter(vpcEndpoints), ...encryption.snapshotters];
+  // The baseline table arrives with the stack that deploys it; without one nothing is restored from baselines.
+  const baselines = env.BASELINE_TABLE ? dynamoDbBaselineStore(new DynamoDBClient(clientConfig), env.BASELINE_TABLE) : undefined;
+  return { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption };
+}
+
+/** What the snapshot function (functions/snapshot.ts) needs: the snapshotters, and the table it writes to. */
+export function snapshotDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): SnapshotDeps {
+  required(env, 'BASELINE_TABLE');
+  const { log, policy, snapshotters, baselines } = commonFromEnvironment(env);
+  return { log, policy, snapshotters, baselines: baselines!, now: () => new Date() };
+}
+
+/**
  * Everything the deployed function needs, from its environment. Runs once per
  * container: an invalid policy throws here, failing the cold start loudly.
  * SDK clients retry throttling and 5xx with exponential backoff (adaptive mode).
  */
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ResponderDeps {
-  const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
-  const policy = loadPolicyFile(policyPath(env), controlIds);
-  const clientConfig = { maxAttempts: 5, retryMode: 'adaptive' as const };
-  const eventBridge = new EventBridgeClient(clientConfig);
-  const sns = new SNSClient(clientConfig);
-  const remediators: Remediator[] = [busStatementsRemediator(eventBusPolicyAdapter(eventBridge))];
-  const snapshotters: Snapshotter[] = [];
-  // The baseline table arrives with the stack that deploys it; without one nothing is restored from baselines.
-  const baselines = env.BASELINE_TABLE ? dynamoDbBaselineStore(new DynamoDBClient(clientConfig), env.BASELINE_TABLE) : undefined;
+  const { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption } = commonFromEnvironment(env);
+  const remediators: Remediator[] = [
+    busStatementsRemediator(eventBusPolicyAdapter(eventBridge)),
+    restoreRuleRemediator(eventRules),
+    removeTargetsRemediator(eventRules),
+    restoreBusRemediator(eventRules),
+    startTrailLoggingRemediator(cloudTrail),
+    restoreTrailSelectorsRemediator(cloudTrail),
+    restoreTrailConfigRemediator(cloudTrail),
+    restoreEndpointPolicyRemediator(vpcEndpoints),
+    ...encryption.remediators,
+  ];
   return {
     policy,
     controls,
     remediators,
-    alerts: snsAlertSink(sns, required(env, 'ALERT_TOPIC_ARN')),
+    // SNS behind dedup, storm digests and the email rate limit (STATE_TABLE), Security Hub beside it.
+    alerts: alertSinkFromEnvironment({ ...env, ALERT_TOPIC_ARN: required(env, 'ALERT_TOPIC_ARN') }, policy, clientConfig, log),
     selfPrincipals: (env.RESPONDER_PRINCIPALS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     now: () => new Date(),
     log,
     baselines,
     snapshotters,
+    // access-denied-burst counts in the shared state table (serverless/resources/state.yml).
+    bursts: env.STATE_TABLE ? dynamoDbBurstCounter(new DynamoDBClient(clientConfig), env.STATE_TABLE) : undefined,
+    // Embedded metric format lines on stdout feed the dashboard (serverless/resources/dashboard.yml).
+    metrics: env.METRICS_NAMESPACE ? emfMetrics(env.METRICS_NAMESPACE) : undefined,
   };
 }

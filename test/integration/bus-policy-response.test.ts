@@ -124,8 +124,12 @@ describe('the responder on bus-policy changes (moto)', () => {
     expect(alert.Subject.length).toBeLessThan(100);
     expect(alert.MessageAttributes.severity.Value).toBe('critical');
     expect(alert.MessageAttributes.control.Value).toBe('bus-policy-public');
-    expect(alert.Message).toContain('Response:   applied: RemovePermission');
-    expect(alert.Message).toContain('open-to-world');
+    // The SQS subscriber gets the machine-readable alert (lib/alerts/document.ts); email gets the text.
+    const doc = JSON.parse(alert.Message);
+    expect(doc).toMatchObject({ schema: 'drift-responder.alert/1', kind: 'finding', subject: alert.Subject });
+    expect(doc.finding.remediation.status).toBe('applied');
+    expect(doc.finding.remediation.reason).toMatch(/^RemovePermission/);
+    expect(doc.finding.remediation.reason).toContain('open-to-world');
   });
 
   it('in dry-run leaves the policy untouched and still alerts with the plan', async () => {
@@ -137,7 +141,7 @@ describe('the responder on bus-policy changes (moto)', () => {
 
     expect(await sidsOn(bus)).toEqual(['open-to-world', 'trusted-partner']);
     const [alert] = await alerts(1);
-    expect(alert.Message).toContain('Response:   planned: dry-run: would remove 1 statement(s) (open-to-world)');
+    expect(JSON.parse(alert.Message).finding.remediation).toEqual({ status: 'planned', reason: expect.stringMatching(/^dry-run: would remove 1 statement\(s\) \(open-to-world\)/) });
   });
 
   it('takes no action and raises no error when someone already removed the statement', async () => {
@@ -152,7 +156,7 @@ describe('the responder on bus-policy changes (moto)', () => {
 
     expect(await sidsOn(bus)).toEqual(['trusted-partner']);
     const [alert] = await alerts(1);
-    expect(alert.Message).toContain('Response:   skipped: already compliant');
+    expect(JSON.parse(alert.Message).finding.remediation).toEqual({ status: 'skipped', reason: expect.stringMatching(/^already compliant/) });
   });
 
   it('removes an untrusted account grant written as a whole policy, keeping the rest', async () => {

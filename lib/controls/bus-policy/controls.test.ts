@@ -4,8 +4,11 @@ import { parseChange } from '../../events/parse';
 import { parsePolicy } from '../../policy/load';
 import { evaluateChange } from '../evaluate';
 import { controlIds } from '../registry';
-import type { Control } from '../types';
+import type { Control, RemediationPlan } from '../types';
 import { busPolicyPublic, busPolicyUntrustedAccount } from './controls';
+
+/** The statements a bus-policy plan removes (none for any other kind of plan). */
+const statementsOf = (plan: RemediationPlan | undefined) => (plan?.kind === 'remove-bus-statements' ? plan.statements : []);
 
 const policy = parsePolicy(
   'trustedAccounts: ["111122223333"]\norganizationId: o-a1b2c3d4e5\n',
@@ -56,7 +59,7 @@ describe('bus-policy-public', () => {
     ]);
     const [finding] = findingsOf(busPolicyPublic, change);
     expect(finding?.resource).toBe('arn:aws:events:us-east-1:123456789012:event-bus/cli-test');
-    expect(finding?.plan?.statements.map((s) => s.Sid)).toEqual(['world']);
+    expect(statementsOf(finding?.plan).map((s) => s.Sid)).toEqual(['world']);
   });
 
   it('reads the bus name from an ARN', () => {
@@ -71,7 +74,7 @@ describe('bus-policy-public', () => {
 
   it('flags a public statement that has no Sid', () => {
     const change = policyForm([{ Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Resource: '*' }]);
-    expect(findingsOf(busPolicyPublic, change)[0]?.plan?.statements).toEqual([
+    expect(statementsOf(findingsOf(busPolicyPublic, change)[0]?.plan)).toEqual([
       { Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Resource: '*' },
     ]);
   });
@@ -93,7 +96,7 @@ describe('bus-policy-untrusted-account', () => {
     const findings = findingsOf(busPolicyUntrustedAccount, legacy({ action: 'events:PutEvents', principal: '444455556666', statementId: 'partner' }));
     expect(findings).toHaveLength(1);
     expect(findings[0]?.title).toContain('444455556666');
-    expect(findings[0]?.plan?.statements[0]).toMatchObject({ Sid: 'partner', Principal: { AWS: 'arn:aws:iam::444455556666:root' } });
+    expect(statementsOf(findings[0]?.plan)[0]).toMatchObject({ Sid: 'partner', Principal: { AWS: 'arn:aws:iam::444455556666:root' } });
   });
 
   it('accepts the real record granting the trusted account 111122223333', () => {

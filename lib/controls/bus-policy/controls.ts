@@ -35,7 +35,7 @@ function draft(change: Change, context: EvaluationContext, offends: Offends, des
  */
 function recheck(offends: Offends) {
   return (plan: RemediationPlan, live: LiveState, change: Change, context: EvaluationContext): RemediationPlan | undefined => {
-    if (live.kind !== 'bus-policy' || !live.policy) return undefined;
+    if (plan.kind !== 'remove-bus-statements' || live.kind !== 'bus-policy' || !live.policy) return undefined;
     const trust = trustOf(change, context.policy);
     const wantedSids = new Set(plan.statements.flatMap((s) => (s.Sid ? [s.Sid] : [])));
     // EventBridge may store a statement in another but equivalent form, so a statement

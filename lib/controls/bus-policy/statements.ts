@@ -28,7 +28,9 @@ export interface Exposure {
 
 const ORG_KEYS = ['aws:principalorgid', 'aws:sourceorgid'];
 const ORG_PATH_KEYS = ['aws:principalorgpaths', 'aws:sourceorgpaths'];
-const ACCOUNT_KEYS = ['aws:principalaccount', 'aws:sourceaccount', 'aws:resourceaccount'];
+// kms:CallerAccount restricts key policies (the AWS managed key pattern: Principal * limited to
+// the caller's account); aws:SourceOwner is SNS's legacy account key (its default topic policy).
+const ACCOUNT_KEYS = ['aws:principalaccount', 'aws:sourceaccount', 'aws:resourceaccount', 'kms:calleraccount', 'aws:sourceowner'];
 const ARN_KEYS = ['aws:principalarn', 'aws:sourcearn'];
 
 function isTrustedAccount(account: string, trust: TrustContext): boolean {

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventPatternsOf } from '../../../lib/controls/patterns';
 import { controls } from '../../../lib/controls/registry';
+import type { Control } from '../../../lib/controls/types';
+import { flushDepsFromEnvironment } from '../../../lib/alerts/wiring';
 import { depsFromEnvironment } from '../../../lib/responder/wiring';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -56,10 +58,47 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const deps = depsFromEnvironment({
   DRIFT_POLICY_FILE: path.join(ROOT, 'policy.yml'),
   ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:stack-test',
+  BASELINE_TABLE: 'stack-test-baselines',
+  STATE_TABLE: 'stack-test-state',
 });
 const remediatorActions = deps.remediators.flatMap((r) => r.iamActions);
 const sinkActions = [...deps.alerts.iamActions];
-const declaredActions = [...new Set([...remediatorActions, ...sinkActions])].sort();
+/** Trusted changes move baselines: the responder reads what they touched and writes the table (encrypted with DriftKey). */
+const snapshotterActions = (deps.snapshotters ?? []).flatMap((s) => s.iamActions);
+const baselineStoreActions = [...(deps.baselines as unknown as { iamActions: string[] }).iamActions];
+const BASELINE_TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+/** DynamoDB actions on the shared state table: the alert sink's dedup/storm/rate state and the burst counter. */
+const stateTableActions = [...sinkActions, ...((deps as unknown as { bursts?: { iamActions: string[] } }).bursts?.iamActions ?? [])].filter((a) => a.startsWith('dynamodb:'));
+const declaredActions = [...new Set([...remediatorActions, ...sinkActions, ...snapshotterActions, ...baselineStoreActions, ...BASELINE_TABLE_KEY_ACTIONS])].sort();
+
+/** EventBridge actions on rules (resource type `rule`: rule/NAME and rule/BUS/NAME). */
+const RULE_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule', 'events:PutRule', 'events:EnableRule', 'events:PutTargets', 'events:RemoveTargets'];
+/**
+ * Actions AWS offers no resource-level permission for, so "*" is their only resource:
+ * Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+ * EventBridge", Actions table (no resource type for ListEventBuses and ListRules).
+ */
+const NO_RESOURCE_LEVEL_PERMISSIONS = [
+  'events:ListEventBuses',
+  'events:ListRules',
+  // Same reference, AWS KMS, Amazon SQS and Amazon SNS Actions tables: no resource type for
+  // ListKeys, ListAliases, ListQueues and ListTopics (the key/queue/topic snapshotters list them).
+  'kms:ListKeys',
+  'kms:ListAliases',
+  'sqs:ListQueues',
+  'sns:ListTopics',
+  // Same reference, AWS CloudTrail Actions table: no resource type for DescribeTrails (the trail
+  // snapshotter lists trails); Amazon EC2 Actions table: no resource type for DescribeVpcEndpoints
+  // (EC2 Describe* actions never have one).
+  'cloudtrail:DescribeTrails',
+  'ec2:DescribeVpcEndpoints',
+];
+/** CloudTrail actions on trails (resource type `trail`, this account and region). */
+const TRAIL_ACTIONS = ['cloudtrail:GetTrailStatus', 'cloudtrail:StartLogging', 'cloudtrail:GetEventSelectors', 'cloudtrail:PutEventSelectors', 'cloudtrail:GetTrail', 'cloudtrail:UpdateTrail'];
+/** Encryption controls: remediation and baselines of this account's keys, queues and topics. */
+const KEY_ACTIONS = ['kms:DescribeKey', 'kms:EnableKey', 'kms:CancelKeyDeletion', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:EnableKeyRotation', 'kms:ListGrants', 'kms:RevokeGrant'];
+const QUEUE_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:SetQueueAttributes', 'sqs:GetQueueUrl'];
+const TOPIC_ACTIONS = ['sns:GetTopicAttributes', 'sns:SetTopicAttributes'];
 
 /** Actions the runtime itself needs besides the declared ones, and where. */
 const LOG_GROUP = `log-group:/aws/lambda/${FUNCTION_NAME}:`;
@@ -69,9 +108,23 @@ const RUNTIME_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendM
 function expectedScope(action: string): (resource: Json) => boolean {
   const eventBuses = { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*' };
   const is = (expected: Json) => (resource: Json) => JSON.stringify(resource) === JSON.stringify(expected);
-  if (remediatorActions.includes(action) && action.startsWith('events:')) return is(eventBuses);
+  if (NO_RESOURCE_LEVEL_PERMISSIONS.includes(action)) return is('*');
+  if (TRAIL_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*' });
+  if (action === 'ec2:ModifyVpcEndpoint') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-endpoint/*' });
+  if (RULE_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*' });
+  if (action === 'iam:PassRole') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*' });
+  if ((remediatorActions.includes(action) || snapshotterActions.includes(action)) && action.startsWith('events:')) return is(eventBuses);
   if (action === 'sns:Publish') return is(ref('AlertTopic'));
-  if (action === 'kms:GenerateDataKey' || action === 'kms:Decrypt') return is(arnOf('DriftKey')); // topic + DLQ encryption
+  if (KEY_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' });
+  if (QUEUE_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*' });
+  if (TOPIC_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*' });
+  if (action === 'kms:GenerateDataKey' || action === 'kms:Decrypt' || action === 'kms:Encrypt') return is(arnOf('DriftKey')); // topic, DLQ, table encryption
+  if (action.startsWith('dynamodb:')) {
+    // Baselines in their table; alert dedup/storm state (and other short-lived state) in the state table.
+    return (r) => (baselineStoreActions.includes(action) && is(arnOf('BaselineTable'))(r)) || (stateTableActions.includes(action) && is(arnOf('StateTable'))(r));
+  }
+  if (action === 'securityhub:BatchImportFindings') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default' });
+  if (action === 'securityhub:GetFindings' || action === 'securityhub:BatchUpdateFindings') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default' });
   if (action === 'sqs:SendMessage') return is(arnOf('ResponderDeadLetterQueue'));
   if (action.startsWith('logs:')) return (r) => typeof r?.['Fn::Sub'] === 'string' && r['Fn::Sub'].includes(LOG_GROUP);
   throw new Error(`the test has no expected resource scope for ${action}: add one`);
@@ -139,7 +192,8 @@ afterAll(() => {
 // ---------------------------------------------------------------------------------------------
 
 describe('EventBridge rules come from eventPatternsOf(controls)', () => {
-  const rules = () => resources('AWS::Events::Rule');
+  // The responder's pattern rules; the snapshot schedule is checked with the snapshot function.
+  const rules = () => resources('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern !== undefined);
   const patternOf = ([, rule]: [string, Resource]) =>
     typeof rule.Properties.EventPattern === 'string' ? JSON.parse(rule.Properties.EventPattern) : rule.Properties.EventPattern;
 
@@ -174,7 +228,7 @@ describe('EventBridge rules come from eventPatternsOf(controls)', () => {
     const alarmMetrics = resources('AWS::CloudWatch::Alarm')
       .map(([, a]) => a.Properties)
       .filter((a) => a.Namespace === 'AWS/Events' && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'RuleName', Value: ref(ruleId) }]));
-    expect(alarmMetrics.map((a) => a.MetricName).sort()).toEqual(['FailedInvocations', 'InvocationsSentToDlq']);
+    expect(alarmMetrics.map((a) => a.MetricName).sort()).toEqual(['FailedInvocations', 'InvocationsFailedToBeSentToDlq', 'InvocationsSentToDlq', 'ThrottledRules']);
     for (const alarm of alarmMetrics) {
       expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
       expect(alarm.AlarmActions).toEqual([ref('AlertTopic')]);
@@ -192,7 +246,7 @@ describe('EventBridge rules come from eventPatternsOf(controls)', () => {
 
 describe('scripts/serverless-rules.cjs with patterns from several event sources', () => {
   // Today's controls cover one eventSource; the catalog spans events, kms, cloudtrail, sqs, ...
-  it('generates a rule, a permission and two alarms per pattern, and lists every rule in the DLQ policy', () => {
+  it('generates a rule, a permission and four alarms per pattern, and lists every rule in the DLQ policy', () => {
     const several = [
       { source: ['aws.events'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['events.amazonaws.com'], eventName: ['PutRule'] } },
       { source: ['aws.kms'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['kms.amazonaws.com'], eventName: ['DisableKey'] } },
@@ -209,7 +263,7 @@ describe('scripts/serverless-rules.cjs with patterns from several event sources'
     expect(rules.map(([, r]) => r.Properties.EventPattern)).toEqual(several);
     expect(new Set(rules.map(([, r]) => JSON.stringify(r.Properties.Name))).size).toBe(3);
     expect(byType('AWS::Lambda::Permission').map(([, p]) => p.Properties.SourceArn)).toEqual(rules.map(([id]) => arnOf(id)));
-    expect(byType('AWS::CloudWatch::Alarm')).toHaveLength(6);
+    expect(byType('AWS::CloudWatch::Alarm')).toHaveLength(12);
     const dlqAllow = (generated.RuleDeadLetterQueuePolicy?.Properties.PolicyDocument.Statement as Statement[]).find((st) => st.Effect === 'Allow');
     expect(dlqAllow?.Condition.ArnEquals['aws:SourceArn']).toEqual(rules.map(([id]) => arnOf(id)));
   });
@@ -222,7 +276,7 @@ describe('the responder role grants exactly what the code declares', () => {
 
   it('every control that remediates has a remediator in the wiring', () => {
     const kinds = deps.remediators.map((r) => r.kind);
-    for (const control of controls) if (control.remediation) expect(kinds).toContain(control.remediation);
+    for (const control of controls as readonly Control[]) if (control.remediation) expect(kinds).toContain(control.remediation);
   });
 
   it('the function runs as this role, which nothing else extends', () => {
@@ -235,7 +289,7 @@ describe('the responder role grants exactly what the code declares', () => {
       JSON.stringify(p.Properties.Roles ?? []).includes('ResponderRole'),
     );
     expect(attached).toEqual([]);
-    expect(resources('AWS::IAM::Role').map(([id]) => id)).toEqual(['ResponderRole']);
+    expect(resources('AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['AlertDigestRole', 'ResponderRole', 'SlackNotifierRole', 'SnapshotRole']);
   });
 
   it.each(declaredActions)('grants the declared action %s', (action) => {
@@ -264,8 +318,9 @@ describe('the responder role grants exactly what the code declares', () => {
 });
 
 describe('no IAM statement on Resource "*"', () => {
-  // No action the responder needs forces "*": every one supports resource-level permissions.
-  it('in any role or policy of the stack', () => {
+  // Only actions AWS offers no resource-level permission for (NO_RESOURCE_LEVEL_PERMISSIONS,
+  // with the doc that says so) may be granted on "*", alone in their statement.
+  it('in any role or policy of the stack, except the actions that only take "*"', () => {
     const iam = [...resources('AWS::IAM::Role'), ...resources('AWS::IAM::Policy'), ...resources('AWS::IAM::ManagedPolicy')];
     expect(iam.length).toBeGreaterThan(0);
     const documents: Array<[string, Json]> = iam.flatMap(([id, r]) =>
@@ -274,6 +329,7 @@ describe('no IAM statement on Resource "*"', () => {
     const starred = documents.flatMap(([id, doc]) =>
       asArray<Statement>(doc.Statement)
         .filter((s) => asArray(s.Resource).some((r) => r === '*' || (typeof r === 'string' && /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r))))
+        .filter((s) => !asArray(s.Action).every((a) => NO_RESOURCE_LEVEL_PERMISSIONS.includes(a as string)))
         .map((s) => `${id}: ${s.Sid ?? JSON.stringify(s.Action)}`),
     );
     expect(starred).toEqual([]);
@@ -316,6 +372,7 @@ describe('encryption and TLS-only policies', () => {
     ['AlertTopicPolicy', 'Topics', 'AlertTopic'],
     ['ResponderDeadLetterQueuePolicy', 'Queues', 'ResponderDeadLetterQueue'],
     ['RuleDeadLetterQueuePolicy', 'Queues', 'RuleDeadLetterQueue'],
+    ['SlackDeadLetterQueuePolicy', 'Queues', 'SlackDeadLetterQueue'],
   ])('%s denies requests without TLS', (policyId, key, target) => {
     const policy = resource(policyId).Properties;
     expect(policy[key]).toEqual([ref(target)]);
@@ -325,12 +382,12 @@ describe('encryption and TLS-only policies', () => {
     expect(denies).toHaveLength(1);
   });
 
-  it.each(['ResponderDeadLetterQueue', 'RuleDeadLetterQueue'])('%s: KMS-encrypted with the key, 14 days retention', (id) => {
+  it.each(['ResponderDeadLetterQueue', 'RuleDeadLetterQueue', 'SlackDeadLetterQueue'])('%s: KMS-encrypted with the key, 14 days retention', (id) => {
     expect(resource(id).Properties).toMatchObject({ KmsMasterKeyId: arnOf('DriftKey'), MessageRetentionPeriod: 1209600 });
   });
 
   it('every queue and topic in the stack is one of those', () => {
-    expect(resources('AWS::SQS::Queue').map(([id]) => id).sort()).toEqual(['ResponderDeadLetterQueue', 'RuleDeadLetterQueue']);
+    expect(resources('AWS::SQS::Queue').map(([id]) => id).sort()).toEqual(['ResponderDeadLetterQueue', 'RuleDeadLetterQueue', 'SlackDeadLetterQueue']);
     expect(resources('AWS::SNS::Topic').map(([id]) => id)).toEqual(['AlertTopic']);
   });
 
@@ -383,6 +440,14 @@ describe('the function', () => {
     expect(fn.Environment.Variables.DRIFT_POLICY_FILE).toBeUndefined(); // the shipped policy.yml is used
   });
 
+  it.each(['ResponderLambdaFunction', 'SnapshotLambdaFunction'])('%s always protects the stack\'s own key, every queue of the stack and the alert topic', (id) => {
+    const variables = resource(id).Properties.Environment.Variables;
+    expect(variables).toMatchObject({ DRIFT_KEY_ARN: arnOf('DriftKey'), ALERT_TOPIC_ARN: ref('AlertTopic') });
+    const [separator, queues] = variables.RESPONDER_QUEUE_ARNS['Fn::Join'];
+    expect(separator).toBe(',');
+    expect(sortedJson(queues)).toEqual(sortedJson(resources('AWS::SQS::Queue').map(([queueId]) => arnOf(queueId))));
+  });
+
   it('failed async invocations are retried twice, then go to its DLQ', () => {
     const [config] = resources('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
     expect(config).toMatchObject({
@@ -419,5 +484,227 @@ describe('an invalid policy stops packaging', () => {
     expect(run.output).toContain('notAPolicyKey: unknown key');
     expect(run.output).not.toContain('Service packaged');
     expect(existsSync(never)).toBe(false);
+  });
+});
+
+describe('baselines: the table, the snapshot function, the responder\'s own rules', () => {
+  const snapshotStatements = (): Statement[] => resource('SnapshotRole').Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+
+  it('the baseline table is keyed by resource, encrypted with the key, has point-in-time recovery, and is retained', () => {
+    const table = template.Resources.BaselineTable as Resource & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'resource', KeyType: 'HASH' }]);
+    expect(table.Properties.AttributeDefinitions).toEqual([{ AttributeName: 'resource', AttributeType: 'S' }]);
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf('DriftKey') });
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('the responder knows the table and its own rules (always protected), named exactly as the stack names them', () => {
+    const variables = resource('ResponderLambdaFunction').Properties.Environment.Variables;
+    expect(variables.BASELINE_TABLE).toEqual(ref('BaselineTable'));
+    const names = (variables.RESPONDER_RULES['Fn::Sub'] as string).split(',');
+    const ruleNames = resources('AWS::Events::Rule').map(([, r]) => r.Properties.Name['Fn::Sub'] as string);
+    expect(names.sort()).toEqual(ruleNames.sort());
+    expect(resource('SnapshotLambdaFunction').Properties.Environment.Variables).toMatchObject({ BASELINE_TABLE: ref('BaselineTable'), RESPONDER_RULES: variables.RESPONDER_RULES });
+  });
+
+  it('the snapshot function runs as its own role: snapshotter reads, PutItem on the table, the key, its logs; nothing else', () => {
+    expect(resource('SnapshotLambdaFunction').Properties).toMatchObject({ Role: { 'Fn::Sub': '${SnapshotRole.Arn}' }, Handler: 'functions/snapshot.handler', Runtime: 'nodejs22.x' });
+    const granted = [...new Set(snapshotStatements().flatMap((st) => asArray(st.Action)))].sort();
+    const expected = [...new Set([...snapshotterActions, 'dynamodb:PutItem', ...BASELINE_TABLE_KEY_ACTIONS, 'logs:CreateLogStream', 'logs:PutLogEvents'])].sort();
+    expect(granted).toEqual(expected);
+    for (const st of snapshotStatements()) {
+      for (const action of asArray(st.Action) as string[]) {
+        for (const r of asArray(st.Resource)) {
+          const ok = action.startsWith('logs:') ? JSON.stringify(r).includes('-snapshot:') : expectedScope(action)(r);
+          expect({ action, resource: r, ok }).toEqual({ action, resource: r, ok: true });
+        }
+      }
+    }
+  });
+
+  it('iam:PassRole (restoring a rule or target role) is limited to this account\'s roles passed to EventBridge', () => {
+    const statements: Statement[] = resource('ResponderRole').Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+    const passRole = statements.filter((st) => asArray(st.Action).includes('iam:PassRole'));
+    expect(passRole.length).toBeGreaterThan(0);
+    for (const st of passRole) expect(st.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } });
+  });
+
+  it('runs on a schedule (default every hour) and on every deploy through a custom resource', () => {
+    const schedule = resource('SnapshotSchedule').Properties;
+    expect(schedule).toMatchObject({ ScheduleExpression: ref('SnapshotScheduleExpression'), State: 'ENABLED' });
+    expect(schedule.Name).toEqual({ 'Fn::Sub': '${AWS::StackName}-baseline-snapshot' });
+    expect(schedule.Targets).toEqual([expect.objectContaining({ Arn: arnOf('SnapshotLambdaFunction') })]);
+    expect(template.Parameters.SnapshotScheduleExpression).toMatchObject({ Type: 'String', Default: 'rate(1 hour)' });
+    expect(resources('AWS::Lambda::Permission').map(([, p]) => p.Properties)).toContainEqual(
+      expect.objectContaining({ FunctionName: arnOf('SnapshotLambdaFunction'), Principal: 'events.amazonaws.com', SourceArn: arnOf('SnapshotSchedule') }),
+    );
+    const onDeploy = resource('BaselineSnapshotOnDeploy').Properties;
+    expect(onDeploy.ServiceToken).toEqual(arnOf('SnapshotLambdaFunction'));
+    expect(typeof onDeploy.DeployedAt).toBe('string'); // a new value each deploy: CloudFormation sends an Update every time
+    expect(onDeploy.ResponderRules).toEqual(resources('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern).map(([id]) => arnOf(id)));
+    // The function answers well before CloudFormation gives up on it.
+    expect(resource('SnapshotLambdaFunction').Properties.Timeout).toBeLessThan(onDeploy.ServiceTimeout);
+  });
+
+  it('its errors alarm the alert topic', () => {
+    const alarm = resource('SnapshotErrorsAlarm').Properties;
+    expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: ref('SnapshotLambdaFunction') }], AlarmActions: [ref('AlertTopic')] });
+  });
+});
+
+describe('alert channels: the Slack notifier and the alert digest (serverless/resources/alerting.yml)', () => {
+  const statementsOf = (roleId: string): Statement[] => resource(roleId).Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+  const grants = (statements: Statement[]) => statements.flatMap((st) => asArray(st.Action).flatMap((a) => asArray(st.Resource).map((r) => ({ action: a as string, resource: r }))));
+
+  it('the notifier reads exactly one SSM parameter, named by the slackWebhookParameter param, only when it is set', () => {
+    const fn = resource('SlackNotifierLambdaFunction').Properties;
+    expect(fn).toMatchObject({ Role: { 'Fn::Sub': '${SlackNotifierRole.Arn}' }, Handler: 'functions/slack-notifier.handler', Runtime: 'nodejs22.x' });
+    // The parameter's NAME is configuration; the URL itself is in no variable and nowhere in the template.
+    expect(fn.Environment.Variables).toEqual({ SLACK_WEBHOOK_PARAMETER: '' });
+    expect(JSON.stringify(template)).not.toMatch(/hooks\.slack\.com/);
+    expect(template.Parameters.SlackWebhookParameter).toMatchObject({ Type: 'String', Default: '' });
+    const conditional = statementsOf('SlackNotifierRole').filter((st) => (st as Json)['Fn::If']);
+    expect(conditional).toEqual([
+      {
+        'Fn::If': [
+          'HasSlackWebhook',
+          { Sid: 'WebhookUrlParameter', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SlackWebhookParameter}' } },
+          ref('AWS::NoValue'),
+        ],
+      },
+    ]);
+  });
+
+  it('the notifier role grants its logs, its DLQ (and the key) and nothing else', () => {
+    const plain = statementsOf('SlackNotifierRole').filter((st) => !(st as Json)['Fn::If']);
+    const scopes = grants(plain).map(({ action, resource: r }) => `${action} ${JSON.stringify(r)}`);
+    expect(scopes.sort()).toEqual(
+      [
+        `kms:Decrypt ${JSON.stringify(arnOf('DriftKey'))}`,
+        `kms:GenerateDataKey ${JSON.stringify(arnOf('DriftKey'))}`,
+        `sqs:SendMessage ${JSON.stringify(arnOf('SlackDeadLetterQueue'))}`,
+        ...['', ':*'].flatMap((tail) => ['logs:CreateLogStream', 'logs:PutLogEvents'].map((a) => `${a} ${JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/drift-responder-${STAGE}-slackNotifier:*${tail}` })}`)),
+      ].sort(),
+    );
+  });
+
+  it('the notifier is subscribed to the alert topic (lambda protocol) only when the parameter is set, may be invoked only by it', () => {
+    expect(resource('SlackAlertSubscription')).toMatchObject({ Condition: 'HasSlackWebhook', Properties: { TopicArn: ref('AlertTopic'), Protocol: 'lambda', Endpoint: arnOf('SlackNotifierLambdaFunction') } });
+    expect(resource('SlackNotifierInvokePermission')).toMatchObject({
+      Condition: 'HasSlackWebhook',
+      Properties: { FunctionName: arnOf('SlackNotifierLambdaFunction'), Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: ref('AlertTopic') },
+    });
+    expect(template.Conditions.HasSlackWebhook).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [ref('SlackWebhookParameter'), ''] }] });
+  });
+
+  it('the notifier retries inside the invocation, then what failed goes straight to its DLQ, which alarms', () => {
+    const configs = resources('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties).filter((c) => JSON.stringify(c.FunctionName) === JSON.stringify(ref('SlackNotifierLambdaFunction')));
+    expect(configs).toEqual([expect.objectContaining({ MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: arnOf('SlackDeadLetterQueue') } } })]);
+    const alarms = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms).toContainEqual(expect.objectContaining({ MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['SlackDeadLetterQueue', 'QueueName'] } }], AlarmActions: [ref('AlertTopic')] }));
+    expect(alarms).toContainEqual(expect.objectContaining({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: ref('SlackNotifierLambdaFunction') }], AlarmActions: [ref('AlertTopic')] }));
+  });
+
+  it('the digest runs every minute with exactly the actions its code declares, each on its own resource', () => {
+    const digest = flushDepsFromEnvironment({ DRIFT_POLICY_FILE: path.join(ROOT, 'policy.yml'), ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:stack-test', STATE_TABLE: 'stack-test-state' });
+    const statements = statementsOf('AlertDigestRole');
+    const granted = [...new Set(grants(statements).map((g) => g.action))].sort();
+    expect(granted).toEqual([...new Set([...digest.iamActions, 'logs:CreateLogStream', 'logs:PutLogEvents'])].sort());
+    for (const { action, resource: r } of grants(statements)) {
+      const ok = action.startsWith('logs:') ? JSON.stringify(r).includes('-alertDigest:') : action.startsWith('dynamodb:') ? JSON.stringify(r) === JSON.stringify(arnOf('StateTable')) : expectedScope(action)(r);
+      expect({ action, resource: r, ok }).toEqual({ action, resource: r, ok: true });
+    }
+    expect(resource('AlertDigestLambdaFunction').Properties).toMatchObject({ Handler: 'functions/alert-digest.handler', Environment: { Variables: { ALERT_TOPIC_ARN: ref('AlertTopic'), STATE_TABLE: ref('StateTable') } } });
+    expect(resource('AlertDigestSchedule').Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', Name: { 'Fn::Sub': '${AWS::StackName}-alert-digest' } });
+    expect(resources('AWS::Lambda::Permission').map(([, p]) => p.Properties)).toContainEqual(
+      expect.objectContaining({ FunctionName: arnOf('AlertDigestLambdaFunction'), Principal: 'events.amazonaws.com', SourceArn: arnOf('AlertDigestSchedule') }),
+    );
+  });
+
+  it('the responder and the digest share the state table', () => {
+    expect(resource('ResponderLambdaFunction').Properties.Environment.Variables.STATE_TABLE).toEqual(ref('StateTable'));
+    expect(resource('StateTable').Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+});
+
+describe('self-monitoring and tamper detection', () => {
+  const alarms = () => resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+  const alarmOn = (namespace: string, metric: string, dimension: string, value: Json) =>
+    alarms().filter((a) => a.Namespace === namespace && a.MetricName === metric && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: dimension, Value: value }]));
+
+  it.each(['Errors', 'Throttles'])('every function has a %s alarm to the alert topic', (metric) => {
+    const functions = resources('AWS::Lambda::Function').map(([id]) => id);
+    expect(functions.length).toBeGreaterThan(1);
+    for (const fn of functions) {
+      const matching = alarmOn('AWS/Lambda', metric, 'FunctionName', ref(fn));
+      expect({ fn, count: matching.length, actions: matching[0]?.AlarmActions }).toEqual({ fn, count: 1, actions: [ref('AlertTopic')] });
+    }
+  });
+
+  it('every dead-letter queue has a messages-visible alarm to the alert topic', () => {
+    for (const [queue] of resources('AWS::SQS::Queue')) {
+      const matching = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', { 'Fn::GetAtt': [queue, 'QueueName'] });
+      expect({ queue, count: matching.length }).toEqual({ queue, count: 1 });
+    }
+  });
+
+  it('the state table: key pk, TTL expiresAt, encrypted with the stack key, point-in-time recovery', () => {
+    expect(resource('StateTable').Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf('DriftKey') },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('the responder knows its own resources (every name starts with service-stage), its deploy principals and its metrics namespace', () => {
+    const variables = resource('ResponderLambdaFunction').Properties.Environment.Variables;
+    const globs = variables.RESPONDER_RESOURCES['Fn::Join'][1].map((v: Json) => v['Fn::Sub'] ?? v);
+    expect(globs).toEqual([
+      'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:drift-responder-ci-*',
+      'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/drift-responder-ci-*',
+      'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/drift-responder-ci-*',
+      'arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:drift-responder-ci-*',
+      'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:drift-responder-ci-*',
+      'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/drift-responder-ci-*',
+      arnOf('DriftKey'),
+      'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/drift-responder-ci',
+    ]);
+    // Everything the stack names itself is inside those globs.
+    const named = [
+      ...resources('AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName),
+      ...resources('AWS::IAM::Role').map(([, r]) => r.Properties.RoleName),
+      ...resources('AWS::SNS::Topic').map(([, r]) => r.Properties.TopicName),
+      ...resources('AWS::SQS::Queue').map(([, r]) => r.Properties.QueueName),
+      ...resources('AWS::DynamoDB::Table').map(([, r]) => r.Properties.TableName),
+    ];
+    for (const name of named) expect(String(name)).toMatch(/^drift-responder-ci-/);
+    expect(variables.DEPLOY_PRINCIPALS).toBe('');
+    expect(variables.METRICS_NAMESPACE).toBe('drift-responder/ci');
+  });
+
+  it('one dashboard: findings by severity and control, remediations by outcome, rule/function/DLQ health', () => {
+    const dashboards = resources('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body: string = dashboards[0]![1].Properties.DashboardBody['Fn::Sub'];
+    const widgets = JSON.parse(body.replace(/\$\{[^}]+\}/g, 'x')).widgets;
+    expect(widgets.map((w: Json) => w.properties.title)).toEqual([
+      'Findings by severity',
+      'Findings by control',
+      'Remediations by outcome',
+      'Rules: failed, throttled, sent to DLQ, failed to reach DLQ',
+      'Functions: errors and throttles',
+      'Dead-letter queues: messages waiting',
+    ]);
+    for (const text of ['{drift-responder/ci,Severity} MetricName=\\"Findings\\"', '{drift-responder/ci,Control}', '{drift-responder/ci,Status} MetricName=\\"Remediations\\"', 'ThrottledRules', 'InvocationsFailedToBeSentToDlq']) {
+      expect(body).toContain(text);
+    }
+    for (const [fn] of resources('AWS::Lambda::Function')) expect(body).toContain(`\${${fn}}`);
+    for (const [queue] of resources('AWS::SQS::Queue')) expect(body).toContain(`\${${queue}.QueueName}`);
   });
 });

@@ -1,0 +1,57 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SNSClient } from '@aws-sdk/client-sns';
+import path from 'node:path';
+import { controlIds } from '../controls/registry';
+import { loadPolicyFile } from '../policy/load';
+import type { Policy } from '../policy/schema';
+import { jsonLogger, type Logger } from '../util/log';
+import { dedupSink, fanOutSink, rateLimitedSink, stormSink, type FlushDeps } from './pipeline';
+import { securityHubAdapter, securityHubSink } from './security-hub';
+import { snsAlertSink, type AlertSink } from './sns';
+import { dynamoDbAlertState } from './state';
+
+export class AlertConfigurationError extends Error {
+  override readonly name = 'AlertConfigurationError';
+}
+
+type ClientConfig = { maxAttempts: number; retryMode: 'adaptive' };
+
+/**
+ * The responder's alert sink: SNS behind dedup, storm and rate limiting (state in the table
+ * named by STATE_TABLE), with Security Hub beside it:
+ *
+ *   fanOut( dedup -> storm -> rate limit -> SNS ,  Security Hub (policy alerts.securityHub) )
+ *
+ * Without STATE_TABLE (local runs) alerts go straight to SNS, one per finding.
+ */
+export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy, clientConfig: ClientConfig, log: Logger, now: () => Date = () => new Date()): AlertSink {
+  const topicArn = env.ALERT_TOPIC_ARN;
+  if (!topicArn) throw new AlertConfigurationError('environment variable ALERT_TOPIC_ARN is not set');
+  const sns = snsAlertSink(new SNSClient(clientConfig), topicArn);
+  let channel: AlertSink = sns;
+  if (env.STATE_TABLE) {
+    const state = dynamoDbAlertState(new DynamoDBClient(clientConfig), env.STATE_TABLE);
+    channel = dedupSink(
+      stormSink(rateLimitedSink(sns, state), state, { threshold: policy.alerts.stormThresholdPerMinute, now, log }),
+      state,
+      { windowMinutes: policy.alerts.dedupWindowMinutes, now, log },
+    );
+  }
+  // Always built, so the role generated from iamActions can import when the policy turns it on.
+  const securityHub = securityHubSink(securityHubAdapter(new SecurityHubClient(clientConfig)), { enabled: policy.alerts.securityHub, now });
+  return fanOutSink([channel, securityHub]);
+}
+
+/** The digest function (functions/alert-digest.ts): state, rate-limited SNS, the policy's thresholds. */
+export function flushDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): FlushDeps & { iamActions: readonly string[] } {
+  const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
+  const policy = loadPolicyFile(env.DRIFT_POLICY_FILE ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'policy.yml'), controlIds);
+  const topicArn = env.ALERT_TOPIC_ARN;
+  const table = env.STATE_TABLE;
+  if (!topicArn || !table) throw new AlertConfigurationError('environment variables ALERT_TOPIC_ARN and STATE_TABLE must be set');
+  const clientConfig: ClientConfig = { maxAttempts: 5, retryMode: 'adaptive' };
+  const state = dynamoDbAlertState(new DynamoDBClient(clientConfig), table);
+  const sink = rateLimitedSink(snsAlertSink(new SNSClient(clientConfig), topicArn), state);
+  return { state, sink, policy, now: () => new Date(), log, iamActions: sink.iamActions };
+}

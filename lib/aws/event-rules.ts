@@ -1,0 +1,157 @@
+import {
+  CreateEventBusCommand,
+  DescribeEventBusCommand,
+  DescribeRuleCommand,
+  EnableRuleCommand,
+  ListEventBusesCommand,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+  PutPermissionCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  type EventBridgeClient,
+  type Rule,
+  type Target,
+} from '@aws-sdk/client-eventbridge';
+import type { RuleDefinition, RuleTarget } from '../controls/rules/model';
+import type { EventRulesPort } from '../remediation/rules';
+
+/** EventBridge refused some targets of a PutTargets (FailedEntries): the restore is incomplete. */
+export class TargetsRejectedError extends Error {
+  override readonly name = 'TargetsRejectedError';
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name ?? '';
+  return name === 'ResourceNotFoundException' || name === 'ResourceNotFound';
+}
+
+const orUndefined = (value: string | undefined | null) => (value ? value : undefined);
+
+/** SDK objects carry `undefined` for absent members; the baseline keeps only what is set. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function definitionOf(rule: Rule, busName: string): Omit<RuleDefinition, 'targets'> {
+  return plain({
+    name: rule.Name as string,
+    eventBusName: rule.EventBusName ?? busName,
+    arn: rule.Arn as string,
+    eventPattern: orUndefined(rule.EventPattern),
+    scheduleExpression: orUndefined(rule.ScheduleExpression),
+    state: rule.State ?? 'ENABLED',
+    description: orUndefined(rule.Description),
+    roleArn: orUndefined(rule.RoleArn),
+  });
+}
+
+const BATCH = 10; // PutTargets / RemoveTargets take at most 10 entries a call
+
+function batches<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += BATCH) out.push(items.slice(i, i + BATCH));
+  return out;
+}
+
+export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
+  async function listTargets(busName: string, name: string): Promise<RuleTarget[]> {
+    const targets: RuleTarget[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(new ListTargetsByRuleCommand({ Rule: name, EventBusName: busName, NextToken }));
+      targets.push(...plain((page.Targets ?? []) as RuleTarget[]));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return targets;
+  }
+
+  return {
+    async getRule(busName, name) {
+      let rule;
+      try {
+        rule = await client.send(new DescribeRuleCommand({ Name: name, EventBusName: busName }));
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+      return { ...definitionOf(rule, busName), targets: await listTargets(busName, name) };
+    },
+    async putRule(rule) {
+      await client.send(
+        new PutRuleCommand({
+          Name: rule.name,
+          EventBusName: rule.eventBusName,
+          EventPattern: rule.eventPattern,
+          ScheduleExpression: rule.scheduleExpression,
+          State: rule.state as Rule['State'],
+          Description: rule.description,
+          RoleArn: rule.roleArn,
+        }),
+      );
+    },
+    async enableRule(busName, name) {
+      await client.send(new EnableRuleCommand({ Name: name, EventBusName: busName }));
+    },
+    async putTargets(busName, name, targets) {
+      for (const batch of batches(targets)) {
+        const result = await client.send(new PutTargetsCommand({ Rule: name, EventBusName: busName, Targets: batch as unknown as Target[] }));
+        if ((result.FailedEntryCount ?? 0) > 0) {
+          const failed = (result.FailedEntries ?? []).map((f) => `${f.TargetId}: ${f.ErrorCode} ${f.ErrorMessage ?? ''}`.trim());
+          throw new TargetsRejectedError(`PutTargets ${name} rejected ${failed.join('; ')}`);
+        }
+      }
+    },
+    async removeTargets(busName, name, ids) {
+      for (const batch of batches(ids)) {
+        try {
+          await client.send(new RemoveTargetsCommand({ Rule: name, EventBusName: busName, Ids: batch }));
+        } catch (error) {
+          if (!isNotFound(error)) throw error; // the rule is gone: so are its targets
+        }
+      }
+    },
+    async getBus(busName) {
+      let bus;
+      try {
+        bus = await client.send(new DescribeEventBusCommand({ Name: busName }));
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+      return plain({
+        name: bus.Name ?? busName,
+        arn: bus.Arn as string,
+        description: orUndefined(bus.Description),
+        kmsKeyIdentifier: orUndefined(bus.KmsKeyIdentifier),
+        deadLetterConfig: bus.DeadLetterConfig?.Arn ? { Arn: bus.DeadLetterConfig.Arn } : undefined,
+        policy: orUndefined(bus.Policy),
+      });
+    },
+    async createBus(bus) {
+      await client.send(
+        new CreateEventBusCommand({ Name: bus.name, Description: bus.description, KmsKeyIdentifier: bus.kmsKeyIdentifier, DeadLetterConfig: bus.deadLetterConfig }),
+      );
+    },
+    async putBusPolicy(busName, policy) {
+      await client.send(new PutPermissionCommand({ EventBusName: busName, Policy: policy }));
+    },
+    async *listBuses() {
+      let NextToken: string | undefined;
+      do {
+        const page = await client.send(new ListEventBusesCommand({ NextToken }));
+        for (const bus of page.EventBuses ?? []) if (bus.Name && bus.Arn) yield { name: bus.Name, arn: bus.Arn };
+        NextToken = page.NextToken;
+      } while (NextToken);
+    },
+    async *listRules(busName) {
+      let NextToken: string | undefined;
+      do {
+        const page = await client.send(new ListRulesCommand({ EventBusName: busName, NextToken }));
+        for (const rule of page.Rules ?? []) if (rule.Name && rule.Arn) yield definitionOf(rule, busName);
+        NextToken = page.NextToken;
+      } while (NextToken);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { eventBusSettingsAdapter } from '../aws/event-bus-settings';
+import { kmsAdapter } from '../aws/kms';
+import { snsTopicAdapter } from '../aws/sns-topic';
+import { sqsAdapter } from '../aws/sqs';
+import { eventBusSettingsSnapshotter } from '../baseline/event-bus-settings';
+import { keyUsersFrom, kmsKeySnapshotter } from '../baseline/kms-keys';
+import { queueSnapshotter } from '../baseline/queues';
+import type { Snapshotter } from '../baseline/snapshotter';
+import { topicSnapshotter } from '../baseline/topics';
+import { restoreBusEncryptionRemediator } from '../remediation/bus-encryption';
+import { kmsRemediators } from '../remediation/kms-keys';
+import { removeQueueStatementsRemediator, restoreQueueAttributesRemediator } from '../remediation/queues';
+import { restoreTopicAttributesRemediator } from '../remediation/topic';
+import type { Remediator } from '../remediation/types';
+
+/**
+ * The encryption controls' side: KMS keys, queues, the alert topic and bus settings.
+ * One set of adapters (SDK clients created once per container) serves their remediators
+ * and their snapshotters.
+ */
+export function encryptionWiring(eventBridge: EventBridgeClient, clientConfig: { maxAttempts: number; retryMode: 'adaptive' }) {
+  const kms = kmsAdapter(new KMSClient(clientConfig));
+  const sqs = sqsAdapter(new SQSClient(clientConfig));
+  const topics = snsTopicAdapter(new SNSClient(clientConfig));
+  const busSettings = eventBusSettingsAdapter(eventBridge);
+  const snapshotters: Snapshotter[] = [
+    kmsKeySnapshotter(kms, keyUsersFrom({ queues: sqs, buses: busSettings, topics })),
+    queueSnapshotter(sqs),
+    eventBusSettingsSnapshotter(busSettings),
+    topicSnapshotter(topics),
+  ];
+  const remediators: Remediator[] = [
+    ...kmsRemediators(kms),
+    restoreBusEncryptionRemediator(busSettings),
+    restoreQueueAttributesRemediator(sqs),
+    removeQueueStatementsRemediator(sqs),
+    restoreTopicAttributesRemediator(topics),
+  ] as Remediator[];
+  return { snapshotters, remediators };
+}
