@@ -30,4 +30,4 @@ fi
 if (( rc & 4 )); then
   echo "check-stack: cfn-lint printed warnings (not failing)" >&2
 fi
-echo "check-stack: OK - $TEMPLATE has no cfn-lint errors ($(.venv/bin/cfn-lint --version)); artifact: $(du -h .serverless/*.zip | cut -f1) $(ls .serverless/*.zip)"
+echo "check-stack: OK - $TEMPLATE has no cfn-lint errors ($(.venv/bin/cfn-lint --version)); artifacts: $(du -h .serverless/*.zip | awk '{printf "%s %s; ", $2, $1}')"

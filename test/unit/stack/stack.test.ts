@@ -462,17 +462,25 @@ describe('the function', () => {
     expect(resource('ResponderLogGroup').Properties).toMatchObject({ LogGroupName: `/aws/lambda/${FUNCTION_NAME}`, RetentionInDays: 90 });
   });
 
-  it('the zip ships policy.yml at its root, byte-identical to the repo policy.yml, and the bundle', () => {
-    const zip = path.join(packageDir, 'drift-responder.zip');
-    expect(readZipEntry(zip, 'policy.yml')?.equals(readFileSync(path.join(ROOT, 'policy.yml')))).toBe(true);
-    const names = zipEntryNames(zip);
-    expect(names).toContain('functions/responder.js');
-    expect(names.filter((n) => n.startsWith('node_modules/'))).toEqual([]); // everything is bundled
-    const sourceMaps = names.some((n) => n.endsWith('.map'));
-    const nodeOptions: string | undefined = resource('ResponderLambdaFunction').Properties.Environment.Variables.NODE_OPTIONS;
-    expect(sourceMaps).toBe(nodeOptions?.includes('--enable-source-maps') ?? false);
-    expect(statSync(zip).size).toBeLessThan(5 * 1024 * 1024);
-  });
+  // package.individually: each function has its own zip with only its own bundle.
+  it.each(['responder', 'snapshot', 'alertDigest', 'slackNotifier'])(
+    'the %s zip ships policy.yml at its root, byte-identical to the repo policy.yml, and only its own bundle',
+    (fn) => {
+      const zip = path.join(packageDir, `${fn}.zip`);
+      expect(readZipEntry(zip, 'policy.yml')?.equals(readFileSync(path.join(ROOT, 'policy.yml')))).toBe(true);
+      const names = zipEntryNames(zip);
+      const handler: string = Object.values<any>(template.Resources).find(
+        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Code?.S3Key?.endsWith(`/${fn}.zip`),
+      )?.Properties.Handler;
+      expect(handler).toBeDefined();
+      expect(names.filter((n) => n.endsWith('.js'))).toEqual([`${handler.slice(0, handler.lastIndexOf('.'))}.js`]);
+      expect(names.filter((n) => n.startsWith('node_modules/'))).toEqual([]); // everything is bundled
+      const sourceMaps = names.some((n) => n.endsWith('.map'));
+      const nodeOptions: string | undefined = resource('ResponderLambdaFunction').Properties.Environment.Variables.NODE_OPTIONS;
+      expect(sourceMaps).toBe(nodeOptions?.includes('--enable-source-maps') ?? false);
+      expect(statSync(zip).size).toBeLessThan(5 * 1024 * 1024);
+    },
+  );
 });
 
 describe('an invalid policy stops packaging', () => {
