@@ -1,44 +1,48 @@
-import { z } from 'zod';
+// zod/mini: the same validation as zod's chained API at a fraction of the bundle and cold start.
+import * as z from 'zod/mini';
 import { createHash } from 'node:crypto';
 import { canonicalJson, isRecord, parseMaybeJson } from '../util/json';
 import type { Actor, Change } from './change';
 import { EventParseError } from './errors';
 
 /** Real logs carry booleans both as JSON booleans and as "true"/"false" strings. */
-const looseBoolean = z
-  .union([z.boolean(), z.string()])
-  .transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'))
-  .optional();
+const looseBoolean = z.optional(
+  z.pipe(
+    z.union([z.boolean(), z.string()]),
+    z.transform((v: boolean | string) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true')),
+  ),
+);
 
-const optionalText = z.string().nullish().transform((v) => v ?? undefined);
+const optionalText = z.pipe(z.nullish(z.string()), z.transform((v: string | null | undefined) => v ?? undefined));
+const requiredText = z.string().check(z.minLength(1));
 
-const sessionIssuer = z.looseObject({ arn: optionalText, type: optionalText, accountId: optionalText }).nullish();
+const sessionIssuer = z.nullish(z.looseObject({ arn: optionalText, type: optionalText, accountId: optionalText }));
 
-const userIdentity = z
-  .looseObject({
+const userIdentity = z.nullish(
+  z.looseObject({
     type: optionalText,
     principalId: optionalText,
     arn: optionalText,
     accountId: optionalText,
     userName: optionalText,
     invokedBy: optionalText,
-    sessionContext: z.looseObject({ sessionIssuer }).nullish(),
-  })
-  .nullish();
+    sessionContext: z.nullish(z.looseObject({ sessionIssuer })),
+  }),
+);
 
 /** The CloudTrail record, eventVersion 1.02 to 1.11: only what every version has is required. */
 const cloudTrailRecord = z.looseObject({
   eventVersion: optionalText,
   eventID: optionalText,
-  eventTime: z.string().min(1),
-  eventSource: z.string().min(1),
-  eventName: z.string().min(1),
+  eventTime: requiredText,
+  eventSource: requiredText,
+  eventName: requiredText,
   awsRegion: optionalText,
   sourceIPAddress: optionalText,
   userAgent: optionalText,
   userIdentity,
-  requestParameters: z.unknown().optional(),
-  responseElements: z.unknown().optional(),
+  requestParameters: z.optional(z.unknown()),
+  responseElements: z.optional(z.unknown()),
   errorCode: optionalText,
   errorMessage: optionalText,
   readOnly: looseBoolean,
@@ -48,10 +52,10 @@ const cloudTrailRecord = z.looseObject({
 
 const envelope = z.looseObject({
   'detail-type': z.string(),
-  source: z.string().optional(),
-  account: z.string().optional(),
-  region: z.string().optional(),
-  id: z.string().optional(),
+  source: z.optional(z.string()),
+  account: z.optional(z.string()),
+  region: z.optional(z.string()),
+  id: z.optional(z.string()),
   detail: z.unknown(),
 });
 
@@ -66,11 +70,11 @@ export function roleArnOfSession(sessionArn: string): string | undefined {
   return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : undefined;
 }
 
-function issues(error: z.ZodError): string[] {
+function issues(error: z.core.$ZodError): string[] {
   return error.issues.map((i) => `${i.path.map(String).join('.') || '(record)'}: ${i.message}`);
 }
 
-function toActor(record: z.output<typeof cloudTrailRecord>): Actor {
+function toActor(record: z.infer<typeof cloudTrailRecord>): Actor {
   const identity = record.userIdentity ?? undefined;
   const issuer = identity?.sessionContext?.sessionIssuer ?? undefined;
   const arn = identity?.arn;
