@@ -1,11 +1,5 @@
-import {
-  BatchImportFindingsCommand,
-  BatchUpdateFindingsCommand,
-  GetFindingsCommand,
-  type AwsSecurityFinding,
-  type SeverityLabel,
-  type SecurityHubClient,
-} from '@aws-sdk/client-securityhub';
+// Types only: the SDK client lives in lib/aws/security-hub.ts, loaded when the policy turns Security Hub on.
+import type { AwsSecurityFinding, SeverityLabel } from '@aws-sdk/client-securityhub';
 import { createHash } from 'node:crypto';
 import type { Finding, Severity } from '../controls/types';
 import { capLine, linksOf, nextStepOf } from './format';
@@ -20,6 +14,9 @@ export interface SecurityHubPort {
   /** Sets the workflow status to RESOLVED (BatchImportFindings cannot change Workflow once a finding exists). */
   resolve(id: string, productArn: string, note: string): Promise<void>;
 }
+
+/** Every action the Security Hub sink may call; declared here so wiring need not load the SDK client. */
+export const SECURITY_HUB_ACTIONS = ['securityhub:GetFindings', 'securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'] as const;
 
 export class SecurityHubImportError extends Error {
   override readonly name = 'SecurityHubImportError';
@@ -119,45 +116,6 @@ export function securityHubSink(port: SecurityHubPort, options: { enabled: boole
       await port.import(asffOf(finding, options.now(), existing));
       if (existing && finding.remediation.status === 'applied' && existing.Workflow?.Status !== 'RESOLVED') {
         await port.resolve(id, productArnOf(finding), capLine(`Remediated by drift-responder: ${finding.remediation.reason}`, 512));
-      }
-    },
-  };
-}
-
-/** The SDK adapter. */
-export function securityHubAdapter(client: SecurityHubClient): SecurityHubPort {
-  return {
-    iamActions: ['securityhub:GetFindings', 'securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'],
-    async find(id) {
-      let token: string | undefined;
-      // The Id filter returns the one finding; the loop also copes with emulators that ignore filters.
-      for (let page = 0; page < 20; page += 1) {
-        const out = await client.send(new GetFindingsCommand({ Filters: { Id: [{ Value: id, Comparison: 'EQUALS' }] }, MaxResults: 100, NextToken: token }));
-        const match = out.Findings?.find((f) => f.Id === id);
-        if (match) return match;
-        token = out.NextToken;
-        if (!token) return undefined;
-      }
-      return undefined;
-    },
-    async import(finding) {
-      const out = await client.send(new BatchImportFindingsCommand({ Findings: [finding] }));
-      if ((out.FailedCount ?? 0) > 0) {
-        const failed = out.FailedFindings?.[0];
-        throw new SecurityHubImportError(`BatchImportFindings rejected ${finding.Id}: ${failed?.ErrorCode ?? ''} ${failed?.ErrorMessage ?? ''}`.trim());
-      }
-    },
-    async resolve(id, productArn, note) {
-      const out = await client.send(
-        new BatchUpdateFindingsCommand({
-          FindingIdentifiers: [{ Id: id, ProductArn: productArn }],
-          Workflow: { Status: 'RESOLVED' },
-          Note: { Text: note, UpdatedBy: 'drift-responder' },
-        }),
-      );
-      if ((out.UnprocessedFindings?.length ?? 0) > 0) {
-        const failed = out.UnprocessedFindings?.[0];
-        throw new SecurityHubImportError(`BatchUpdateFindings did not resolve ${id}: ${failed?.ErrorCode ?? ''} ${failed?.ErrorMessage ?? ''}`.trim());
       }
     },
   };

@@ -10,7 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import type { Finding } from '../../lib/controls/types';
 import { alertOf } from '../../lib/alerts/format';
-import { securityHubAdapter, securityHubIdOf, securityHubSink, type SecurityHubPort } from '../../lib/alerts/security-hub';
+import { securityHubIdOf, securityHubSink, type SecurityHubPort } from '../../lib/alerts/security-hub';
+import { securityHubAdapter } from '../../lib/aws/security-hub';
 import { awsClientConfig, MOTO_ACCOUNT_ID } from './harness/aws';
 
 jest.setTimeout(60_000);
