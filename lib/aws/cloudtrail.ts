@@ -86,7 +86,9 @@ export function cloudTrailAdapter(client: CloudTrailClient): CloudTrailPort {
     },
     async listTrails() {
       const { trailList = [] } = await client.send(new DescribeTrailsCommand({ includeShadowTrails: false }));
-      return trailList.filter((t) => t.Name && t.TrailARN).map((t) => ({ name: t.Name as string, arn: t.TrailARN as string }));
+      return trailList
+        .filter((t) => t.Name && t.TrailARN)
+        .map((t) => ({ name: t.Name as string, arn: t.TrailARN as string, ...(t.KmsKeyId ? { kmsKeyId: t.KmsKeyId } : {}) }));
     },
   };
 }

@@ -4,9 +4,14 @@ import type { VpcEndpointPort } from '../remediation/endpoints';
 
 const GONE = ['deleting', 'deleted', 'failed', 'rejected', 'expired'];
 
+/** EC2 returns no endpoint ARN: its partition follows from the region (the key must match the control's `endpointArn`). */
+export function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
 function baselineOf(endpoint: VpcEndpoint, region: string): EndpointBaseline {
   return {
-    arn: `arn:aws:ec2:${region}:${endpoint.OwnerId}:vpc-endpoint/${endpoint.VpcEndpointId}`,
+    arn: `arn:${partitionOf(region)}:ec2:${region}:${endpoint.OwnerId}:vpc-endpoint/${endpoint.VpcEndpointId}`,
     vpcEndpointId: endpoint.VpcEndpointId as string,
     serviceName: endpoint.ServiceName ?? '',
     vpcEndpointType: endpoint.VpcEndpointType,

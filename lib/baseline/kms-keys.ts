@@ -19,7 +19,7 @@ export interface EncryptedResource {
   keyRef: string;
 }
 
-/** Lists the buses, queues and topics with the key each is encrypted with. */
+/** Lists the buses, queues, topics and trails with the key each is encrypted with. */
 export type KeyUsersSource = () => Promise<EncryptedResource[]>;
 
 /** Whether a key reference (as a bus, queue or topic names its key) means this key. */
@@ -68,6 +68,8 @@ export function kmsKeySnapshotter(kms: KmsInventoryPort, keyUsers: KeyUsersSourc
       'sqs:GetQueueAttributes',
       'sns:ListTopics',
       'sns:GetTopicAttributes',
+      // ...and which trails (DescribeTrails returns each trail's KmsKeyId).
+      'cloudtrail:DescribeTrails',
     ],
     touchedBy(change) {
       if (change.eventSource !== KMS_SOURCE || !CHANGING.includes(change.eventName)) return [];
@@ -92,11 +94,17 @@ export function kmsKeySnapshotter(kms: KmsInventoryPort, keyUsers: KeyUsersSourc
   };
 }
 
-/** The buses, queues and topics of the account with the key each is encrypted with (none: not listed). */
+/**
+ * The buses, queues, topics and trails of the account with the key each is encrypted with
+ * (none: not listed). Every user is listed; `keyProtection` decides, under the policy of the
+ * moment, which of them (protect.buses/queues/topics/trails) make the key protected.
+ */
 export function keyUsersFrom(sources: {
   queues: { listQueueUrls(): Promise<string[]>; getAttributes(url: string): Promise<Record<string, string> | undefined> };
   buses: { listBuses(): Promise<Array<{ name: string; arn: string }>>; getSettings(name: string): Promise<{ kmsKeyIdentifier?: string } | undefined> };
   topics: { listTopicArns(): Promise<string[]>; getAttributes(arn: string): Promise<Record<string, string> | undefined> };
+  /** Trails whose home is this region, with their KmsKeyId (a key ARN) as DescribeTrails returns it. */
+  trails: { listTrails(): Promise<Array<{ arn: string; kmsKeyId?: string }>> };
 }): KeyUsersSource {
   return async () => {
     const users: EncryptedResource[] = [];
@@ -111,6 +119,9 @@ export function keyUsersFrom(sources: {
     for (const topicArn of await sources.topics.listTopicArns()) {
       const keyRef = (await sources.topics.getAttributes(topicArn))?.KmsMasterKeyId;
       if (keyRef) users.push({ resource: topicArn, keyRef });
+    }
+    for (const trail of await sources.trails.listTrails()) {
+      if (trail.kmsKeyId) users.push({ resource: trail.arn, keyRef: trail.kmsKeyId });
     }
     return users;
   };

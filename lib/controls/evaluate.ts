@@ -31,7 +31,7 @@ export function evaluateChange(change: Change, context: EvaluationContext, contr
         findings.push({
           ...draft,
           control: control.id,
-          severity: control.severity,
+          severity: draft.severity ?? control.severity,
           account: change.account,
           region: change.region,
           event: { id: change.eventId, name: change.eventName, source: change.eventSource, time: change.eventTime },

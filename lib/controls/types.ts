@@ -10,6 +10,7 @@ import type { KmsLiveState, KmsPlan } from './kms/types';
 import type { QueueLiveState, QueuePlan } from './queues/types';
 import type { RestoreTopicAttributesPlan, TopicLiveState } from './topic/types';
 import type { EventBusSettingsLiveState, RestoreBusEncryptionPlan } from './bus-encryption/types';
+import type { IamGrantLiveState, ManagedPolicyLookup, RevokeIamGrantPlan } from './iam/types';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -26,10 +27,12 @@ export interface EvaluationContext {
   policy: Policy;
   /** Baselines of the resources the control named in `baselineResources` (empty in replay unless given). */
   baselines: BaselineLookup;
+  /** Customer managed IAM policies the control named in `managedPolicyArns`, read live (absent in replay). */
+  managedPolicies?: ManagedPolicyLookup;
 }
 
 /** What a remediation would do; carried as data so dry-run, replay and alerts can show it. */
-export type RemediationPlan = RemoveBusStatementsPlan | RulesPlan | TrailPlan | RestoreEndpointPolicyPlan | KmsPlan | QueuePlan | RestoreTopicAttributesPlan | RestoreBusEncryptionPlan;
+export type RemediationPlan = RemoveBusStatementsPlan | RulesPlan | TrailPlan | RestoreEndpointPolicyPlan | KmsPlan | QueuePlan | RestoreTopicAttributesPlan | RestoreBusEncryptionPlan | RevokeIamGrantPlan;
 
 export interface RemoveBusStatementsPlan {
   kind: 'remove-bus-statements';
@@ -45,6 +48,8 @@ export interface FindingDraft {
   plan?: RemediationPlan;
   /** Set by controls that alert on a count (access-denied-burst): the pipeline keeps the finding only when it crosses the threshold. */
   burst?: BurstCount;
+  /** Graver than the control's own severity for this finding (a guarded endpoint deleted outright, not just re-policied). */
+  severity?: Severity;
 }
 
 export interface Evidence {
@@ -77,6 +82,8 @@ export interface Control {
   readonly remediation?: RemediationPlan['kind'];
   /** ARNs of the resources whose baselines `evaluate` wants; the pipeline fetches them first. Pure. */
   baselineResources?(change: Change, policy: Policy): string[];
+  /** ARNs of customer managed IAM policies whose default version `evaluate` wants; the pipeline reads them first. Pure. */
+  managedPolicyArns?(change: Change, policy: Policy): string[];
   evaluate(change: Change, context: EvaluationContext): FindingDraft[];
   /**
    * Given live state read just before acting, narrow a plan to what is still
@@ -86,4 +93,4 @@ export interface Control {
 }
 
 /** Live state a remediator read back from AWS before acting. */
-export type LiveState = { kind: 'bus-policy'; busName: string; policy: PolicyDocument | undefined } | RulesLiveState | TrailLiveState | EndpointLiveState | KmsLiveState | QueueLiveState | TopicLiveState | EventBusSettingsLiveState;
+export type LiveState = { kind: 'bus-policy'; busName: string; policy: PolicyDocument | undefined } | RulesLiveState | TrailLiveState | EndpointLiveState | KmsLiveState | QueueLiveState | TopicLiveState | EventBusSettingsLiveState | IamGrantLiveState;

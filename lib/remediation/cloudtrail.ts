@@ -19,7 +19,7 @@ export interface CloudTrailPort {
   getConfig(trailArn: string): Promise<TrailConfig | undefined>;
   updateConfig(trailArn: string, settings: TrailSettings): Promise<void>;
   /** Trails whose home is this region (shadow copies of multi-region trails are left to their home region). */
-  listTrails(): Promise<Array<{ name: string; arn: string }>>;
+  listTrails(): Promise<Array<{ name: string; arn: string; /** The KMS key its logs are encrypted with (ARN), when any. */ kmsKeyId?: string }>>;
 }
 
 export function startTrailLoggingRemediator(port: CloudTrailPort): Remediator<StartTrailLoggingPlan> {

@@ -15,20 +15,22 @@ import { restoreBusEncryptionRemediator } from '../remediation/bus-encryption';
 import { kmsRemediators } from '../remediation/kms-keys';
 import { removeQueueStatementsRemediator, restoreQueueAttributesRemediator } from '../remediation/queues';
 import { restoreTopicAttributesRemediator } from '../remediation/topic';
+import type { CloudTrailPort } from '../remediation/cloudtrail';
 import type { Remediator } from '../remediation/types';
 
 /**
- * The encryption controls' side: KMS keys, queues, the alert topic and bus settings.
+ * The encryption controls' side: KMS keys, queues, the alert topic and bus settings
+ * (and the trails, read only for the KMS keys they are encrypted with).
  * One set of adapters (SDK clients created once per container) serves their remediators
  * and their snapshotters.
  */
-export function encryptionWiring(eventBridge: EventBridgeClient, clientConfig: { maxAttempts: number; retryMode: 'adaptive' }) {
+export function encryptionWiring(eventBridge: EventBridgeClient, clientConfig: { maxAttempts: number; retryMode: 'adaptive' }, trails: Pick<CloudTrailPort, 'listTrails'>) {
   const kms = kmsAdapter(new KMSClient(clientConfig));
   const sqs = sqsAdapter(new SQSClient(clientConfig));
   const topics = snsTopicAdapter(new SNSClient(clientConfig));
   const busSettings = eventBusSettingsAdapter(eventBridge);
   const snapshotters: Snapshotter[] = [
-    kmsKeySnapshotter(kms, keyUsersFrom({ queues: sqs, buses: busSettings, topics })),
+    kmsKeySnapshotter(kms, keyUsersFrom({ queues: sqs, buses: busSettings, topics, trails })),
     queueSnapshotter(sqs),
     eventBusSettingsSnapshotter(busSettings),
     topicSnapshotter(topics),

@@ -7,7 +7,8 @@
  * UpdateEventBus is missing from moto: its remediation is tested with aws-sdk-client-mock in
  * lib/remediation/bus-encryption.test.ts.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateAliasCommand,
   CreateGrantCommand,
@@ -34,7 +35,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Outcome } from '../../lib/responder/respond';
 import { cloneWith } from '../support/fixtures';
-import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, createQueue, motoEndpoint, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
 
 jest.setTimeout(60_000);
 
@@ -42,6 +43,7 @@ const kms = new KMSClient(awsClientConfig());
 const dynamodb = new DynamoDBClient(awsClientConfig());
 const sns = new SNSClient(awsClientConfig());
 const sqs = new SQSClient(awsClientConfig());
+const cloudTrail = new CloudTrailClient(awsClientConfig());
 const RESPONDER_ROLE = 'arn:aws:iam::123456789012:role/drift-responder-ci-responder';
 const MALLORY = { type: 'IAMUser', principalId: 'AIDAEXAMPLEMALLORY', arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/mallory`, accountId: MOTO_ACCOUNT_ID, userName: 'mallory' };
 
@@ -69,13 +71,15 @@ beforeAll(async () => {
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: alertQueue.arn }));
 });
 
-// Keys are protected through their alias only (resolved live by the snapshotter), queues by name.
+// Keys are protected through their alias (resolved live by the snapshotter) or through the
+// protected trail they encrypt; queues and trails by name.
 const POLICY = `
 trustedAccounts: ["444455556666"]
 trustedPrincipals: ["arn:aws:iam::*:role/deployer"]
 protect:
   keys: ["alias/${PREFIX}-*"]
   queues: ["${PREFIX}-*-dlq"]
+  trails: ["${PREFIX}-trail-*"]
 minimumDlqRetentionSeconds: 1209600
 defaults: { mode: remediate, dryRun: false }
 `;
@@ -182,6 +186,32 @@ describe('the responder on KMS keys (moto)', () => {
     await coldStart()(keyEvent('kms_DisableKey_awsdocs-kms_1.json', key), context);
 
     expect((await kms.send(new DescribeKeyCommand({ KeyId: key.keyId }))).KeyMetadata?.KeyState).toBe('Enabled');
+    await alerts(1);
+  });
+
+  it('re-enables a key that is not in protect.keys but encrypts a protected trail', async () => {
+    // Prepare: a key with no alias (protect.keys cannot name it) behind a protected trail's logs.
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: `${PREFIX} trail logs` }));
+    const key = { keyId: KeyMetadata!.KeyId!, arn: KeyMetadata!.Arn! };
+    const bucket = `trail-logs-${randomUUID()}`;
+    // No S3 client in this project: moto creates a bucket on a path-style PUT.
+    const created = await fetch(`${motoEndpoint()}/${bucket}`, { method: 'PUT' });
+    await created.arrayBuffer();
+    expect(created.ok).toBe(true);
+    const { TrailARN } = await cloudTrail.send(new CreateTrailCommand({ Name: `${PREFIX}-trail-${randomUUID().slice(0, 8)}`, S3BucketName: bucket, KmsKeyId: key.arn }));
+    await snapshot();
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { resource: { S: key.arn } }, ConsistentRead: true }));
+    expect(JSON.parse(Item!.definition!.S!).usedBy).toEqual([TrailARN]);
+    await kms.send(new DisableKeyCommand({ KeyId: key.keyId }));
+
+    // Act
+    const outcome = await coldStart()(keyEvent('kms_DisableKey_awsdocs-kms_1.json', key), context);
+
+    // Assess
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: key.keyId }))).KeyMetadata?.KeyState).toBe('Enabled');
+    expect(outcome.findings.map((f) => [f.control, f.remediation.status, f.evidence.summary])).toEqual([
+      ['key-disabled', 'applied', expect.stringContaining(`encrypts protected ${TrailARN}`)],
+    ]);
     await alerts(1);
   });
 

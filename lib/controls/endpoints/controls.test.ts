@@ -67,9 +67,9 @@ describe('endpoint-policy-broadened', () => {
     expect(run(record, baselines)).toEqual([]);
   });
 
-  it('flags the deletion of a guarded endpoint (alert only)', () => {
+  it('flags the deletion of a guarded endpoint as critical (alert only)', () => {
     const [finding] = run(fixture(DELETE), baseline('com.amazonaws.us-east-1.kms'));
-    expect(finding).toMatchObject({ resource: ARN, title: expect.stringContaining('deleted') });
+    expect(finding).toMatchObject({ resource: ARN, severity: 'critical', title: expect.stringContaining('deleted') });
     expect(finding?.plan).toBeUndefined();
     expect(run(fixture(DELETE), NO_BASELINES)).toEqual([]);
   });

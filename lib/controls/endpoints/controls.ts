@@ -26,6 +26,8 @@ export const endpointPolicyBroadened = {
         return [
           {
             resource: endpointArn(change, id),
+            // Nothing to restore from a policy: the endpoint and its guard are gone.
+            severity: 'critical' as const,
             title: `VPC endpoint ${id} (${baseline.serviceName}) deleted`,
             evidence: {
               summary: `DeleteVpcEndpoints ${id}: traffic to ${baseline.serviceName} from its VPC no longer goes through the endpoint and its policy`,
