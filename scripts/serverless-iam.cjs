@@ -51,6 +51,16 @@ const REMEDIATOR_SCOPES = {
     Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'),
     Condition: { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
   },
+  // iam-eventbridge-overgrant: revoke a grant on this account's roles, users and groups (resource
+  // types role, user, group: Service Authorization Reference, AWS Identity and Access Management).
+  ...Object.fromEntries(
+    ['Role', 'User', 'Group'].flatMap((k) =>
+      [`iam:ListAttached${k}Policies`, `iam:Get${k}Policy`, `iam:Detach${k}Policy`, `iam:Delete${k}Policy`].map((action) => [
+        action,
+        sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${k.toLowerCase()}/*`),
+      ]),
+    ),
+  ),
   // Trails whose home is this region.
   'cloudtrail:GetTrailStatus': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
   'cloudtrail:StartLogging': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
@@ -121,6 +131,13 @@ const STATE_TABLE_SCOPES = {
   'dynamodb:UpdateItem': { 'Fn::GetAtt': ['StateTable', 'Arn'] },
 };
 
+// iam-eventbridge-overgrant reads the default version of customer managed policies of this account
+// (resource type policy: Service Authorization Reference, AWS Identity and Access Management).
+const MANAGED_POLICY_SCOPES = {
+  'iam:GetPolicy': sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*'),
+  'iam:GetPolicyVersion': sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*'),
+};
+
 // The baseline store: this stack's table, encrypted with this stack's key (a customer managed
 // key: DynamoDB uses it on the caller's behalf, so the caller needs it too).
 const BASELINE_STORE_SCOPES = {
@@ -170,6 +187,7 @@ function declaredActions() {
       ...snapshotterDeclarations(deps.snapshotters),
       { who: 'the baseline store', sid: 'BaselineStore', actions: deps.baselines.iamActions, scopes: BASELINE_STORE_SCOPES },
       { who: 'the baseline table encryption', sid: 'BaselineTableKey', actions: BASELINE_TABLE_KEY_ACTIONS, scopes: BASELINE_TABLE_KEY_SCOPES },
+      { who: 'the managed policy reader (iam-eventbridge-overgrant)', sid: 'ManagedPolicyReader', actions: deps.managedPolicies.iamActions, scopes: MANAGED_POLICY_SCOPES },
       { who: 'the burst counter (access-denied-burst)', sid: 'StateTable', actions: deps.bursts.iamActions, scopes: STATE_TABLE_SCOPES },
     ];
   });

@@ -6,6 +6,7 @@ import { kmsRemediators, type KmsKeysPort } from '../remediation/kms-keys';
 import { removeQueueStatementsRemediator, restoreQueueAttributesRemediator, type QueueAttributesPort } from '../remediation/queues';
 import { restoreTopicAttributesRemediator, type TopicAttributesPort } from '../remediation/topic';
 import { removeTargetsRemediator, restoreBusRemediator, restoreRuleRemediator, type EventRulesPort } from '../remediation/rules';
+import { revokeIamGrantRemediator, type IamGrantPort } from '../remediation/iam-grants';
 import { eventBridgeSourceOf, eventPatternsOf } from './patterns';
 import { controlById, controlIds, controls } from './registry';
 import { SEVERITIES, type Control } from './types';
@@ -26,6 +27,7 @@ const remediators = [
   restoreRuleRemediator({} as EventRulesPort),
   removeTargetsRemediator({} as EventRulesPort),
   restoreBusRemediator({} as EventRulesPort),
+  revokeIamGrantRemediator({} as IamGrantPort),
 ];
 
 describe('the control registry', () => {

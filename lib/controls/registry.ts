@@ -8,6 +8,7 @@ import { busEncryptionDowngraded } from './bus-encryption/controls';
 import { queueDeleted, queueEncryptionRemoved, queuePolicyPublic, queueRetentionReduced } from './queues/controls';
 import { topicTampered } from './topic/controls';
 import { busDeleted, ruleDeleted, ruleDisabled, ruleModified, targetCrossAccount, targetNoDlq, targetRoleUntrusted, targetsRemoved, targetUntrustedDestination } from './rules/controls';
+import { iamEventBridgeOvergrant } from './iam/overgrant';
 import type { Control } from './types';
 
 /** Every control that judges a change on its own. Order is the order findings are reported in. */
@@ -40,6 +41,7 @@ const guarded = [
   targetUntrustedDestination,
   targetRoleUntrusted,
   targetNoDlq,
+  iamEventBridgeOvergrant,
 ] as const satisfies readonly Control[];
 
 /** Every control the responder runs: the guarded ones, and access-denied-burst counting denials on all of their APIs. */

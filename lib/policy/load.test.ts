@@ -87,6 +87,7 @@ describe('parsePolicy', () => {
     expect(policy).toEqual({
       trustedAccounts: [],
       trustedPrincipals: [],
+      breakGlassPrincipals: [],
       allowedDestinations: [],
       protect: { buses: [], rules: [], keys: [], trails: [], queues: [], topics: [] },
       minimumDlqRetentionSeconds: 1209600,

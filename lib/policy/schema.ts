@@ -38,6 +38,8 @@ export function policySchema(knownControlIds: readonly string[]) {
         .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id like o-a1b2c3d4e5')
         .optional(),
       trustedPrincipals: globList.default([]),
+      // iam-eventbridge-overgrant: IAM principals (ARN globs) whose grants are never revoked automatically (alert only).
+      breakGlassPrincipals: globList.default([]),
       allowedDestinations: z.array(z.string().min(1)).default([]),
       protect: z
         .object({

@@ -13,6 +13,7 @@ import { errorFields, type Logger } from '../util/log';
 import { crossesBurst, type BurstCounter } from '../state/burst-counter';
 import type { MetricsSink } from '../metrics/emf';
 import { describeSettings } from '../controls/cloudtrail/trail';
+import type { ManagedPolicyLookup, ManagedPolicyPort } from '../controls/iam/types';
 
 export interface ResponderDeps {
   policy: Policy;
@@ -29,6 +30,8 @@ export interface ResponderDeps {
   snapshotters?: readonly Snapshotter[];
   /** Counts findings that alert only in bursts (access-denied-burst); without one they never alert. */
   bursts?: BurstCounter;
+  /** Reads customer managed IAM policies that controls name in `managedPolicyArns` (iam-eventbridge-overgrant). */
+  managedPolicies?: ManagedPolicyPort;
   /** Findings and remediation outcomes, for the dashboard. */
   metrics?: MetricsSink;
 }
@@ -136,6 +139,10 @@ export function describePlan(plan: RemediationPlan): string {
         : `restore the ${plan.setting} of ${plan.queueArn}: not possible, ${plan.noBaseline}`;
     case 'remove-queue-statements':
       return `remove ${plan.statements.length} statement(s) (${plan.statements.map((s) => s.Sid ?? 'no Sid').join(', ')}) from the policy of queue ${plan.queueArn}`;
+    case 'revoke-iam-grant':
+      return plan.grant.kind === 'managed'
+        ? `detach ${plan.grant.policyArn} from ${plan.principal.kind} ${plan.principal.name}`
+        : `delete inline policy ${plan.grant.policyName} of ${plan.principal.kind} ${plan.principal.name}`;
     case 'restore-topic-attributes':
       if (plan.removeStatements) return `remove ${plan.removeStatements.length} statement(s) (${plan.removeStatements.map((s) => s.Sid ?? 'no Sid').join(', ')}) from the policy of topic ${plan.topicArn}`;
       return plan.kmsMasterKeyId ? `SetTopicAttributes ${plan.topicArn} KmsMasterKeyId=${plan.kmsMasterKeyId} (restore its baseline key)` : `restore the encryption of topic ${plan.topicArn}: not possible, ${plan.noBaseline}`;
@@ -151,6 +158,14 @@ async function baselinesFor(change: Change, deps: ResponderDeps): Promise<Baseli
   );
   const found = await Promise.all([...wanted].map((resource) => store.get(resource)));
   return new Map(found.filter((b): b is Baseline => b !== undefined).map((b) => [b.resource, b]));
+}
+
+/** Prefetches the customer managed IAM policies the handling controls asked for, as baselinesFor does for baselines. */
+async function managedPoliciesFor(change: Change, deps: ResponderDeps): Promise<ManagedPolicyLookup | undefined> {
+  const port = deps.managedPolicies;
+  if (!port) return undefined;
+  const wanted = new Set(deps.controls.filter((c) => handles(c, change)).flatMap((c) => c.managedPolicyArns?.(change, deps.policy) ?? []));
+  return new Map(await Promise.all([...wanted].map(async (arn) => [arn, await port.defaultVersion(arn)] as const)));
 }
 
 /**
@@ -183,7 +198,8 @@ export async function respond(change: Change, deps: ResponderDeps): Promise<Outc
     return { skipped: 'own-change', findings: [], suppressed: [] };
   }
 
-  const context: EvaluationContext = { policy, baselines: await baselinesFor(change, deps) };
+  const managedPolicies = await managedPoliciesFor(change, deps);
+  const context: EvaluationContext = { policy, baselines: await baselinesFor(change, deps), ...(managedPolicies ? { managedPolicies } : {}) };
   const evaluation = evaluateChange(change, context, deps.controls);
   for (const failure of evaluation.failures) {
     log.error('control failed', { ...eventFields, control: failure.control, ...errorFields(failure.error) });

@@ -2,6 +2,9 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { iamGrantAdapter, managedPolicyAdapter } from '../aws/iam';
+import { revokeIamGrantRemediator } from '../remediation/iam-grants';
 import path from 'node:path';
 import { alertSinkFromEnvironment } from '../alerts/wiring';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
@@ -62,12 +65,13 @@ function commonFromEnvironment(env: NodeJS.ProcessEnv) {
   const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadPolicyFile(policyPath(env), controlIds), env), env), env);
   const clientConfig = { maxAttempts: 5, retryMode: 'adaptive' as const };
   const eventBridge = new EventBridgeClient(clientConfig);
-  const encryption = encryptionWiring(eventBridge, clientConfig);
+  const cloudTrail = cloudTrailAdapter(new CloudTrailClient(clientConfig));
+  // Trails are among the users that make a KMS key protected (the key snapshotter reads their KmsKeyId).
+  const encryption = encryptionWiring(eventBridge, clientConfig, cloudTrail);
   // Every kind of baseline. The responder re-captures what a trusted change touched; the
   // snapshot function (functions/snapshot.ts) captures all of them. A new kind is one entry
   // here plus a resource scope for its read actions in scripts/serverless-iam.cjs.
   const eventRules = eventRulesAdapter(eventBridge);
-  const cloudTrail = cloudTrailAdapter(new CloudTrailClient(clientConfig));
   const vpcEndpoints = vpcEndpointAdapter(new EC2Client(clientConfig));
   const snapshotters: Snapshotter[] = [rulesSnapshotter(eventRules), trailSnapshotter(cloudTrail), endpointSnapshotter(vpcEndpoints), ...encryption.snapshotters];
   // The baseline table arrives with the stack that deploys it; without one nothing is restored from baselines.
@@ -89,6 +93,8 @@ export function snapshotDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env
  */
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ResponderDeps {
   const { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption } = commonFromEnvironment(env);
+  // IAM is global: one client, whatever the function's region (iam-eventbridge-overgrant).
+  const iam = new IAMClient(clientConfig);
   const remediators: Remediator[] = [
     busStatementsRemediator(eventBusPolicyAdapter(eventBridge)),
     restoreRuleRemediator(eventRules),
@@ -99,6 +105,7 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Respo
     restoreTrailConfigRemediator(cloudTrail),
     restoreEndpointPolicyRemediator(vpcEndpoints),
     ...encryption.remediators,
+    revokeIamGrantRemediator(iamGrantAdapter(iam)),
   ];
   return {
     policy,
@@ -111,6 +118,8 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Respo
     log,
     baselines,
     snapshotters,
+    // iam-eventbridge-overgrant reads an attached customer managed policy's default version before evaluating.
+    managedPolicies: managedPolicyAdapter(iam),
     // access-denied-burst counts in the shared state table (serverless/resources/state.yml).
     bursts: env.STATE_TABLE ? dynamoDbBurstCounter(new DynamoDBClient(clientConfig), env.STATE_TABLE) : undefined,
     // Embedded metric format lines on stdout feed the dashboard (serverless/resources/dashboard.yml).

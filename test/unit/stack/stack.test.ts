@@ -69,7 +69,9 @@ const baselineStoreActions = [...(deps.baselines as unknown as { iamActions: str
 const BASELINE_TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
 /** DynamoDB actions on the shared state table: the alert sink's dedup/storm/rate state and the burst counter. */
 const stateTableActions = [...sinkActions, ...((deps as unknown as { bursts?: { iamActions: string[] } }).bursts?.iamActions ?? [])].filter((a) => a.startsWith('dynamodb:'));
-const declaredActions = [...new Set([...remediatorActions, ...sinkActions, ...snapshotterActions, ...baselineStoreActions, ...BASELINE_TABLE_KEY_ACTIONS])].sort();
+/** iam-eventbridge-overgrant reads attached customer managed policies before evaluating. */
+const managedPolicyActions = [...(deps.managedPolicies?.iamActions ?? [])];
+const declaredActions = [...new Set([...remediatorActions, ...sinkActions, ...snapshotterActions, ...baselineStoreActions, ...BASELINE_TABLE_KEY_ACTIONS, ...managedPolicyActions])].sort();
 
 /** EventBridge actions on rules (resource type `rule`: rule/NAME and rule/BUS/NAME). */
 const RULE_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule', 'events:PutRule', 'events:EnableRule', 'events:PutTargets', 'events:RemoveTargets'];
@@ -88,7 +90,7 @@ const NO_RESOURCE_LEVEL_PERMISSIONS = [
   'sqs:ListQueues',
   'sns:ListTopics',
   // Same reference, AWS CloudTrail Actions table: no resource type for DescribeTrails (the trail
-  // snapshotter lists trails); Amazon EC2 Actions table: no resource type for DescribeVpcEndpoints
+  // snapshotter lists trails, the key snapshotter reads each trail's KmsKeyId); Amazon EC2 Actions table: no resource type for DescribeVpcEndpoints
   // (EC2 Describe* actions never have one).
   'cloudtrail:DescribeTrails',
   'ec2:DescribeVpcEndpoints',
@@ -113,6 +115,10 @@ function expectedScope(action: string): (resource: Json) => boolean {
   if (action === 'ec2:ModifyVpcEndpoint') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-endpoint/*' });
   if (RULE_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*' });
   if (action === 'iam:PassRole') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*' });
+  // iam-eventbridge-overgrant: revoking a grant acts on the principal (role, user or group) it names; reading a policy on the policy.
+  const principal = /^iam:(?:ListAttached|Get|Detach|Delete)(Role|User|Group)Polic(?:y|ies)$/.exec(action)?.[1];
+  if (principal) return is({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${principal.toLowerCase()}/*` });
+  if (managedPolicyActions.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*' });
   if ((remediatorActions.includes(action) || snapshotterActions.includes(action)) && action.startsWith('events:')) return is(eventBuses);
   if (action === 'sns:Publish') return is(ref('AlertTopic'));
   if (KEY_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' });
@@ -530,6 +536,15 @@ describe('baselines: the table, the snapshot function, the responder\'s own rule
           expect({ action, resource: r, ok }).toEqual({ action, resource: r, ok: true });
         }
       }
+    }
+  });
+
+  it('the snapshot and responder roles may list trails with their KMS keys (a key behind a protected trail is protected)', () => {
+    const keySnapshotter = (deps.snapshotters ?? []).find((s) => s.kind === 'kms-key');
+    expect(keySnapshotter?.iamActions).toContain('cloudtrail:DescribeTrails');
+    for (const role of ['SnapshotRole', 'ResponderRole']) {
+      const statements: Statement[] = resource(role).Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+      expect({ role, grants: statements.some((st) => st.Effect === 'Allow' && asArray(st.Action).includes('cloudtrail:DescribeTrails') && asArray(st.Resource).includes('*')) }).toEqual({ role, grants: true });
     }
   });
 
