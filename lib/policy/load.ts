@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument, type YAMLError } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { policySchema, type Policy } from './schema';
 
 export class PolicyFileError extends Error {
