@@ -49,11 +49,7 @@ export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy,
 function lazySecurityHub(clientConfig: ClientConfig): SecurityHubPort {
   let port: SecurityHubPort | undefined;
   const load = (): SecurityHubPort => {
-    if (!port) {
-      const { SecurityHubClient } = require('@aws-sdk/client-securityhub') as typeof import('@aws-sdk/client-securityhub');
-      const { securityHubAdapter } = require('../aws/security-hub') as typeof import('../aws/security-hub');
-      port = securityHubAdapter(new SecurityHubClient(clientConfig));
-    }
+    port ??= (require('../aws/security-hub') as typeof import('../aws/security-hub')).securityHubAdapterFromConfig(clientConfig);
     return port;
   };
   return {
