@@ -49,7 +49,11 @@ export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy,
 function lazySecurityHub(clientConfig: ClientConfig): SecurityHubPort {
   let port: SecurityHubPort | undefined;
   const load = (): SecurityHubPort => {
-    port ??= (require('../aws/security-hub') as typeof import('../aws/security-hub')).securityHubAdapterFromConfig(clientConfig);
+    if (!port) {
+      const { SecurityHubClient } = require('@aws-sdk/client-securityhub') as typeof import('@aws-sdk/client-securityhub');
+      const { securityHubAdapter } = require('../aws/security-hub') as typeof import('../aws/security-hub');
+      port = securityHubAdapter(new SecurityHubClient(clientConfig));
+    }
     return port;
   };
   return {

@@ -1,4 +1,4 @@
-import { DescribeVpcEndpointsCommand, EC2Client, ModifyVpcEndpointCommand, type EC2ClientConfig, type VpcEndpoint } from '@aws-sdk/client-ec2';
+import { DescribeVpcEndpointsCommand, ModifyVpcEndpointCommand, type EC2Client, type VpcEndpoint } from '@aws-sdk/client-ec2';
 import type { EndpointBaseline } from '../controls/endpoints/endpoint';
 import type { VpcEndpointPort } from '../remediation/endpoints';
 
@@ -60,9 +60,4 @@ export function vpcEndpointAdapter(client: EC2Client): VpcEndpointPort {
       await client.send(new ModifyVpcEndpointCommand({ VpcEndpointId: vpcEndpointId, PolicyDocument: policyDocument }));
     },
   };
-}
-
-/** The adapter with its own client: what wiring loads lazily (one require, the ESM build of the SDK). */
-export function vpcEndpointAdapterFromConfig(config: EC2ClientConfig): VpcEndpointPort {
-  return vpcEndpointAdapter(new EC2Client(config));
 }

@@ -1,4 +1,4 @@
-import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type SecurityHubClientConfig } from '@aws-sdk/client-securityhub';
+import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SECURITY_HUB_ACTIONS, SecurityHubImportError, type SecurityHubPort } from '../alerts/security-hub';
 
 /** The SDK adapter. */
@@ -38,9 +38,4 @@ export function securityHubAdapter(client: SecurityHubClient): SecurityHubPort {
       }
     },
   };
-}
-
-/** The adapter with its own client: what wiring loads lazily (one require, the ESM build of the SDK). */
-export function securityHubAdapterFromConfig(config: SecurityHubClientConfig): SecurityHubPort {
-  return securityHubAdapter(new SecurityHubClient(config));
 }

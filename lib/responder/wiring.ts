@@ -1,5 +1,6 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { iamGrantAdapter, managedPolicyAdapter } from '../aws/iam';
@@ -23,13 +24,13 @@ import type { SnapshotDeps } from '../snapshot/snapshot';
 import { jsonLogger } from '../util/log';
 import type { ResponderDeps } from './respond';
 import { cloudTrailAdapter } from '../aws/cloudtrail';
+import { vpcEndpointAdapter } from '../aws/ec2-endpoints';
 import { endpointSnapshotter } from '../baseline/endpoints';
 import { trailSnapshotter } from '../baseline/trails';
 import { withResponderIdentity } from '../controls/self/resources';
 import { emfMetrics } from '../metrics/emf';
 import { restoreTrailConfigRemediator, restoreTrailSelectorsRemediator, startTrailLoggingRemediator } from '../remediation/cloudtrail';
-import { restoreEndpointPolicyRemediator, type VpcEndpointPort } from '../remediation/endpoints';
-import { lazy } from '../util/lazy';
+import { restoreEndpointPolicyRemediator } from '../remediation/endpoints';
 import { dynamoDbBurstCounter } from '../state/dynamodb-burst-counter';
 
 export class ConfigurationError extends Error {
@@ -71,10 +72,7 @@ function commonFromEnvironment(env: NodeJS.ProcessEnv) {
   // snapshot function (functions/snapshot.ts) captures all of them. A new kind is one entry
   // here plus a resource scope for its read actions in scripts/serverless-iam.cjs.
   const eventRules = eventRulesAdapter(eventBridge);
-  // EC2's SDK client is the largest in the bundle and only VPC-endpoint work needs it: load it on first use.
-  const vpcEndpoints = lazy<VpcEndpointPort>(() =>
-    (require('../aws/ec2-endpoints') as typeof import('../aws/ec2-endpoints')).vpcEndpointAdapterFromConfig(clientConfig),
-  );
+  const vpcEndpoints = vpcEndpointAdapter(new EC2Client(clientConfig));
   const snapshotters: Snapshotter[] = [rulesSnapshotter(eventRules), trailSnapshotter(cloudTrail), endpointSnapshotter(vpcEndpoints), ...encryption.snapshotters];
   // The baseline table arrives with the stack that deploys it; without one nothing is restored from baselines.
   const baselines = env.BASELINE_TABLE ? dynamoDbBaselineStore(new DynamoDBClient(clientConfig), env.BASELINE_TABLE) : undefined;
