@@ -1,4 +1,4 @@
-// Types only: the SDK client lives in lib/aws/security-hub.ts, loaded when the policy turns Security Hub on.
+// Types only: the SDK adapter lives in lib/aws/security-hub.ts.
 import type { AwsSecurityFinding, SeverityLabel } from '@aws-sdk/client-securityhub';
 import { createHash } from 'node:crypto';
 import type { Finding, Severity } from '../controls/types';
@@ -15,7 +15,7 @@ export interface SecurityHubPort {
   resolve(id: string, productArn: string, note: string): Promise<void>;
 }
 
-/** Every action the Security Hub sink may call; declared here so wiring need not load the SDK client. */
+/** Every action the Security Hub sink may call. */
 export const SECURITY_HUB_ACTIONS = ['securityhub:GetFindings', 'securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'] as const;
 
 export class SecurityHubImportError extends Error {

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import path from 'node:path';
 import { controlIds } from '../controls/registry';
@@ -6,7 +7,8 @@ import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/schema';
 import { jsonLogger, type Logger } from '../util/log';
 import { dedupSink, fanOutSink, rateLimitedSink, stormSink, type FlushDeps } from './pipeline';
-import { SECURITY_HUB_ACTIONS, securityHubSink, type SecurityHubPort } from './security-hub';
+import { securityHubAdapter } from '../aws/security-hub';
+import { securityHubSink } from './security-hub';
 import { snsAlertSink, type AlertSink } from './sns';
 import { dynamoDbAlertState } from './state';
 
@@ -38,30 +40,8 @@ export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy,
     );
   }
   // Always built, so the role generated from iamActions can import when the policy turns it on.
-  const securityHub = securityHubSink(lazySecurityHub(clientConfig), { enabled: policy.alerts.securityHub, now });
+  const securityHub = securityHubSink(securityHubAdapter(new SecurityHubClient(clientConfig)), { enabled: policy.alerts.securityHub, now });
   return fanOutSink([channel, securityHub]);
-}
-
-/**
- * The Security Hub client is loaded on first use only: Security Hub is off by default, and
- * its SDK client would otherwise be evaluated at every cold start.
- */
-function lazySecurityHub(clientConfig: ClientConfig): SecurityHubPort {
-  let port: SecurityHubPort | undefined;
-  const load = (): SecurityHubPort => {
-    if (!port) {
-      const { SecurityHubClient } = require('@aws-sdk/client-securityhub') as typeof import('@aws-sdk/client-securityhub');
-      const { securityHubAdapter } = require('../aws/security-hub') as typeof import('../aws/security-hub');
-      port = securityHubAdapter(new SecurityHubClient(clientConfig));
-    }
-    return port;
-  };
-  return {
-    iamActions: SECURITY_HUB_ACTIONS,
-    find: (id) => load().find(id),
-    import: (finding) => load().import(finding),
-    resolve: (id, productArn, note) => load().resolve(id, productArn, note),
-  };
 }
 
 /** The digest function (functions/alert-digest.ts): state, rate-limited SNS, the policy's thresholds. */
