@@ -4,7 +4,16 @@
  * and what arrives in the queue is what the rule matched. (moto has no TestEventPattern;
  * TOOLCHAIN.md.) The stack test proves the packaged template carries these same patterns.
  */
-import { DeleteRuleCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { eventBridgeSourceOf, eventPatternsOf, type EventPattern } from '../../lib/controls/patterns';
@@ -13,7 +22,7 @@ import type { Control } from '../../lib/controls/types';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, createQueue, receiveAll } from './harness/aws';
 
-// Each case waits ~4 s for stray deliveries, after one PutEvents per event name (jest's
+// Each case waits ~1.5 s for stray deliveries, after one PutEvents per event name (jest's
 // project-level testTimeout does not apply: set it here).
 jest.setTimeout(30_000);
 const eventBridge = new EventBridgeClient(awsClientConfig());
@@ -26,15 +35,23 @@ function cloudTrail(eventSource: string, eventName: string, extra: Record<string
   });
 }
 
+/**
+ * Each case gets a bus of its own: other test files leave rules on the default bus (some
+ * with targets moto cannot deliver to, which makes its PutEvents fail), and none of them
+ * may decide what this matcher sees.
+ */
 async function routed(pattern: EventPattern, events: Array<{ source: string; detail: Record<string, any> }>) {
   const name = `pattern-${randomUUID().slice(0, 8)}`;
   const queue = await createQueue(name);
-  await eventBridge.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
-  await eventBridge.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'queue', Arn: queue.arn }] }));
+  await eventBridge.send(new CreateEventBusCommand({ Name: name }));
+  await eventBridge.send(new PutRuleCommand({ Name: name, EventBusName: name, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+  await eventBridge.send(new PutTargetsCommand({ Rule: name, EventBusName: name, Targets: [{ Id: 'queue', Arn: queue.arn }] }));
   try {
     for (const event of events) {
       const { FailedEntryCount } = await eventBridge.send(
-        new PutEventsCommand({ Entries: [{ Source: event.source, DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(event.detail) }] }),
+        new PutEventsCommand({
+          Entries: [{ EventBusName: name, Source: event.source, DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(event.detail) }],
+        }),
       );
       expect(FailedEntryCount).toBe(0);
     }
@@ -43,8 +60,9 @@ async function routed(pattern: EventPattern, events: Array<{ source: string; det
     const messages = await receiveAll(sqs, queue.url, { expected: events.length + 1, timeoutMs: 1500 });
     return messages.map((m) => JSON.parse(m.Body!).detail.eventID as string);
   } finally {
-    await eventBridge.send(new RemoveTargetsCommand({ Rule: name, Ids: ['queue'] }));
-    await eventBridge.send(new DeleteRuleCommand({ Name: name }));
+    await eventBridge.send(new RemoveTargetsCommand({ Rule: name, EventBusName: name, Ids: ['queue'] }));
+    await eventBridge.send(new DeleteRuleCommand({ Name: name, EventBusName: name }));
+    await eventBridge.send(new DeleteEventBusCommand({ Name: name }));
   }
 }
 
