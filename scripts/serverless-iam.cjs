@@ -45,11 +45,12 @@ const REMEDIATOR_SCOPES = {
   'events:EnableRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
   'events:PutTargets': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
   'events:RemoveTargets': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
-  // Restoring a rule or target with its baseline RoleArn passes that role: only this account's
-  // roles, and only to EventBridge.
+  // Restoring a rule or target with its baseline RoleArn, or a trail's CloudWatch Logs delivery
+  // with its baseline role, passes that role: only this account's roles, and only to EventBridge
+  // or CloudTrail.
   'iam:PassRole': {
     Resource: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'),
-    Condition: { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
+    Condition: { StringEquals: { 'iam:PassedToService': ['events.amazonaws.com', 'cloudtrail.amazonaws.com'] } },
   },
   // iam-eventbridge-overgrant: revoke a grant on this account's roles, users and groups (resource
   // types role, user, group: Service Authorization Reference, AWS Identity and Access Management).

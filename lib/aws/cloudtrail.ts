@@ -81,6 +81,8 @@ export function cloudTrailAdapter(client: CloudTrailClient): CloudTrailPort {
           ...(settings.kmsKeyId ? { KmsKeyId: settings.kmsKeyId } : {}),
           ...(settings.s3BucketName ? { S3BucketName: settings.s3BucketName } : {}),
           ...(settings.s3KeyPrefix ? { S3KeyPrefix: settings.s3KeyPrefix } : {}),
+          ...(settings.cloudWatchLogsLogGroupArn ? { CloudWatchLogsLogGroupArn: settings.cloudWatchLogsLogGroupArn } : {}),
+          ...(settings.cloudWatchLogsRoleArn ? { CloudWatchLogsRoleArn: settings.cloudWatchLogsRoleArn } : {}),
         }),
       );
     },

@@ -57,7 +57,8 @@ export function restoreTrailSelectorsRemediator(port: CloudTrailPort): Remediato
 export function restoreTrailConfigRemediator(port: CloudTrailPort): Remediator<RestoreTrailConfigPlan> {
   return {
     kind: 'restore-trail-config',
-    iamActions: ['cloudtrail:GetTrail', 'cloudtrail:UpdateTrail'],
+    // iam:PassRole: restoring CloudWatch Logs delivery passes the baseline delivery role to CloudTrail.
+    iamActions: ['cloudtrail:GetTrail', 'cloudtrail:UpdateTrail', 'iam:PassRole'],
     async readLive(plan): Promise<LiveState> {
       return { kind: 'trail-config', trailArn: plan.trailArn, config: await port.getConfig(plan.trailArn) };
     },

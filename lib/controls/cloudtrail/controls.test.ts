@@ -214,16 +214,32 @@ describe('trail-config-weakened', () => {
     expect(finding?.plan).toEqual({ kind: 'restore-trail-config', trailArn: ELASTIC_ARN, settings });
   });
 
-  it('alerts on a CloudWatch Logs group removed against a baseline, without a plan (that would need iam:PassRole)', () => {
+  it('plans the baseline CloudWatch Logs group and delivery role when delivery is removed', () => {
     const record = cloneWith(ELASTIC, (r) => {
       r.requestParameters = { name: ELASTIC_ARN, cloudWatchLogsLogGroupArn: '' };
     });
-    const baselines = baselineOf(ELASTIC_ARN, {
-      config: { cloudWatchLogsLogGroupArn: 'arn:aws:logs:us-west-2:123456789012:log-group:trail:*', cloudWatchLogsRoleArn: 'arn:aws:iam::123456789012:role/trail-logs' },
+    const config = { cloudWatchLogsLogGroupArn: 'arn:aws:logs:us-west-2:123456789012:log-group:trail:*', cloudWatchLogsRoleArn: 'arn:aws:iam::123456789012:role/trail-logs' };
+    const [finding] = run(trailConfigWeakened, record, baselineOf(ELASTIC_ARN, { config }));
+    expect(finding?.evidence.summary).toContain('CloudWatch Logs delivery removed');
+    expect(finding?.plan).toEqual({ kind: 'restore-trail-config', trailArn: ELASTIC_ARN, settings: config });
+  });
+
+  it('alerts on a CloudWatch Logs group removed without a plan when the baseline has no delivery role', () => {
+    const record = cloneWith(ELASTIC, (r) => {
+      r.requestParameters = { name: ELASTIC_ARN, cloudWatchLogsLogGroupArn: '' };
     });
+    const baselines = baselineOf(ELASTIC_ARN, { config: { cloudWatchLogsLogGroupArn: 'arn:aws:logs:us-west-2:123456789012:log-group:trail:*' } });
     const [finding] = run(trailConfigWeakened, record, baselines);
     expect(finding?.evidence.summary).toContain('CloudWatch Logs delivery removed');
     expect(finding?.plan).toBeUndefined();
+  });
+
+  it('re-checks the log group live: restores group and role together, or nothing when it is back', () => {
+    const settings = { cloudWatchLogsLogGroupArn: 'arn:aws:logs:us-west-2:1:log-group:trail:*', cloudWatchLogsRoleArn: 'arn:aws:iam::1:role/trail-logs' };
+    const plan = { kind: 'restore-trail-config' as const, trailArn: ELASTIC_ARN, settings };
+    const live = (config: object): LiveState => ({ kind: 'trail-config', trailArn: ELASTIC_ARN, config });
+    expect(trailConfigWeakened.recheck(plan, live({}))).toEqual(plan);
+    expect(trailConfigWeakened.recheck(plan, live(settings))).toBeUndefined();
   });
 
   it('re-checks live state and restores only what is still missing', () => {

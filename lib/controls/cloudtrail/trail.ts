@@ -41,6 +41,9 @@ export interface TrailSettings {
   kmsKeyId?: string;
   s3BucketName?: string;
   s3KeyPrefix?: string;
+  /** Restored together: CloudTrail needs the delivery role with the log group. */
+  cloudWatchLogsLogGroupArn?: string;
+  cloudWatchLogsRoleArn?: string;
 }
 
 export interface StartTrailLoggingPlan {
@@ -274,7 +277,12 @@ export function configWeakening(change: Change, baseline: TrailBaseline | undefi
           ? `CloudWatch Logs delivery removed (was ${before.cloudWatchLogsLogGroupArn})`
           : `CloudWatch Logs group changed from ${before.cloudWatchLogsLogGroupArn} to ${logGroup}`,
       );
-      // Not restored automatically: setting the delivery role needs iam:PassRole, which the responder is not granted.
+      // Restoring passes the baseline delivery role to CloudTrail (iam:PassRole, this account's
+      // roles, to cloudtrail.amazonaws.com only).
+      if (before.cloudWatchLogsRoleArn) {
+        settings.cloudWatchLogsLogGroupArn = before.cloudWatchLogsLogGroupArn;
+        settings.cloudWatchLogsRoleArn = before.cloudWatchLogsRoleArn;
+      }
     }
   }
   return { reasons, settings };
@@ -292,6 +300,10 @@ export function settingsStillMissing(settings: TrailSettings, live: TrailConfig)
     missing.s3BucketName = settings.s3BucketName;
     if (settings.s3KeyPrefix) missing.s3KeyPrefix = settings.s3KeyPrefix;
   }
+  if (settings.cloudWatchLogsLogGroupArn && settings.cloudWatchLogsRoleArn && live.cloudWatchLogsLogGroupArn !== settings.cloudWatchLogsLogGroupArn) {
+    missing.cloudWatchLogsLogGroupArn = settings.cloudWatchLogsLogGroupArn;
+    missing.cloudWatchLogsRoleArn = settings.cloudWatchLogsRoleArn;
+  }
   return missing;
 }
 
@@ -303,5 +315,7 @@ export function describeSettings(settings: TrailSettings): string {
   if (settings.kmsKeyId) parts.push(`KmsKeyId=${settings.kmsKeyId}`);
   if (settings.s3BucketName) parts.push(`S3BucketName=${settings.s3BucketName}`);
   if (settings.s3KeyPrefix) parts.push(`S3KeyPrefix=${settings.s3KeyPrefix}`);
+  if (settings.cloudWatchLogsLogGroupArn) parts.push(`CloudWatchLogsLogGroupArn=${settings.cloudWatchLogsLogGroupArn}`);
+  if (settings.cloudWatchLogsRoleArn) parts.push(`CloudWatchLogsRoleArn=${settings.cloudWatchLogsRoleArn}`);
   return parts.join(', ');
 }

@@ -548,11 +548,11 @@ describe('baselines: the table, the snapshot function, the responder\'s own rule
     }
   });
 
-  it('iam:PassRole (restoring a rule or target role) is limited to this account\'s roles passed to EventBridge', () => {
+  it('iam:PassRole (restoring a rule or target role, or a trail\'s log delivery role) is limited to this account\'s roles passed to EventBridge or CloudTrail', () => {
     const statements: Statement[] = resource('ResponderRole').Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
     const passRole = statements.filter((st) => asArray(st.Action).includes('iam:PassRole'));
     expect(passRole.length).toBeGreaterThan(0);
-    for (const st of passRole) expect(st.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } });
+    for (const st of passRole) expect(st.Condition).toEqual({ StringEquals: { 'iam:PassedToService': ['events.amazonaws.com', 'cloudtrail.amazonaws.com'] } });
   });
 
   it('runs on a schedule (default every hour) and on every deploy through a custom resource', () => {
