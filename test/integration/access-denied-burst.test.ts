@@ -4,67 +4,38 @@
  * (functions/responder.ts) gets the denied calls (clones of a real recorded StopLogging) and
  * alerts through a real SNS topic subscribed by an SQS queue.
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { dynamoDbBurstCounter } from '../../lib/state/dynamodb-burst-counter';
 import { cloneWith } from '../support/fixtures';
-import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createStateTable, type Handler } from './harness/functions';
 
 jest.setTimeout(60_000);
 const dynamodb = new DynamoDBClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
-const sqs = new SQSClient(awsClientConfig());
 const REGION = 'us-east-1';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const context = { functionName: 'fn', awsRequestId: 'test', getRemainingTimeInMillis: () => 300_000 } as unknown as Context;
 
 let stateTable: string;
-let alertQueue: { url: string; arn: string };
+let alertQueue: TestQueue;
 let topicArn: string;
 
 beforeAll(async () => {
-  stateTable = `state-${randomUUID()}`;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: stateTable,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: stateTable, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
-  alertQueue = await createQueue(`alerts-${randomUUID()}`);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `alerts-${randomUUID()}` }))).TopicArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: alertQueue.arn }));
+  stateTable = await createStateTable();
+  ({ topicArn, queue: alertQueue } = await createAlertTopic());
 });
 
 function coldStart(): Handler {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  const policyFile = path.join(dir, 'policy.yml');
-  writeFileSync(policyFile, 'protect:\n  trails: ["*"]\naccessDeniedBurst: { threshold: 5, windowSeconds: 300 }\n');
-  Object.assign(process.env, {
+  return startFunction('responder', 'protect:\n  trails: ["*"]\naccessDeniedBurst: { threshold: 5, windowSeconds: 300 }\n', {
     ALERT_TOPIC_ARN: topicArn,
-    DRIFT_POLICY_FILE: policyFile,
     RESPONDER_PRINCIPALS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/drift-responder-ci-responder`,
     STATE_TABLE: stateTable,
     RESPONDER_RULES: '',
-    AWS_ENDPOINT_URL: awsClientConfig().endpoint,
-    LOG_LEVEL: 'warn',
+    BASELINE_TABLE: undefined,
+    METRICS_NAMESPACE: undefined,
   });
-  delete process.env.BASELINE_TABLE;
-  delete process.env.METRICS_NAMESPACE;
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require('../../functions/responder').handler;
-  });
-  return handler!;
 }
 
 /** A denied StopLogging by `user` (a clone of the real failed one in the invictus dataset), delivered by EventBridge. */
@@ -81,8 +52,7 @@ function denial(user: string, second: number) {
 }
 
 async function alerts(expected: number) {
-  const messages = await receiveAll(sqs, alertQueue.url, { expected, timeoutMs: expected === 0 ? 4000 : 10000 });
-  return messages.map((m) => JSON.parse(m.Body!));
+  return alertsFrom(alertQueue, expected, { emptyTimeoutMs: 4000 });
 }
 
 describe('access-denied-burst (moto DynamoDB)', () => {

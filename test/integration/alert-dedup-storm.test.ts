@@ -4,14 +4,10 @@
  * sends one count update. 500 distinct findings in one minute make the threshold's worth of
  * alerts and one digest holding the rest, never more than 10 publishes in any second.
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { controlIds } from '../../lib/controls/registry';
 import type { Finding } from '../../lib/controls/types';
 import { parseAlertDocument, type AlertDocument } from '../../lib/alerts/document';
@@ -23,27 +19,20 @@ import { alertSinkFromEnvironment } from '../../lib/alerts/wiring';
 import { parsePolicy } from '../../lib/policy/load';
 import { silentLogger } from '../../lib/util/log';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
-import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { alertsFrom, coldStart, createAlertTopic, createStateTable, writePolicy } from './harness/functions';
 
 jest.setTimeout(120_000);
 
 const dynamodb = new DynamoDBClient(awsClientConfig());
 const sns = new SNSClient(awsClientConfig());
-const sqs = new SQSClient(awsClientConfig());
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const context = { functionName: 'test', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
 /** A state table shaped like serverless/resources/state.yml, a topic, and a queue subscribed to it. */
-async function channel(): Promise<{ table: string; topicArn: string; queueUrl: string }> {
-  const table = `state-${randomUUID()}`;
-  await dynamodb.send(
-    new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] }),
-  );
-  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
-  const queue = await createQueue(`alerts-${randomUUID()}`);
-  const topicArn = (await sns.send(new CreateTopicCommand({ Name: `alerts-${randomUUID()}` }))).TopicArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queue.arn }));
-  return { table, topicArn, queueUrl: queue.url };
+async function channel(): Promise<{ table: string; topicArn: string; queue: TestQueue }> {
+  const table = await createStateTable();
+  const { topicArn, queue } = await createAlertTopic();
+  return { table, topicArn, queue };
 }
 
 interface Delivered {
@@ -53,33 +42,14 @@ interface Delivered {
   doc: AlertDocument;
 }
 
-async function delivered(queueUrl: string, expected: number, timeoutMs = 15_000): Promise<Delivered[]> {
-  const messages = await receiveAll(sqs, queueUrl, { expected, timeoutMs: expected === 0 ? 3000 : timeoutMs });
-  return messages.map((m) => {
-    const envelope = JSON.parse(m.Body!);
-    return {
-      at: Date.parse(envelope.Timestamp),
-      subject: envelope.Subject,
-      attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, (v as { Value: string }).Value])),
-      doc: parseAlertDocument(envelope.Message)!,
-    };
-  });
-}
-
-function writePolicy(yaml: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  writeFileSync(path.join(dir, 'policy.yml'), yaml);
-  return path.join(dir, 'policy.yml');
-}
-
-/** Loads a function module afresh with this environment, as a Lambda cold start would. */
-function coldStart(module: string, env: Record<string, string>): Handler {
-  Object.assign(process.env, { AWS_ENDPOINT_URL: awsClientConfig().endpoint, LOG_LEVEL: 'error', ...env });
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require(module).handler;
-  });
-  return handler!;
+async function delivered(queue: TestQueue, expected: number, timeoutMs = 15_000): Promise<Delivered[]> {
+  const envelopes = await alertsFrom(queue, expected, { timeoutMs });
+  return envelopes.map((envelope) => ({
+    at: Date.parse(envelope.Timestamp),
+    subject: envelope.Subject,
+    attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, (v as { Value: string }).Value])),
+    doc: parseAlertDocument(envelope.Message)!,
+  }));
 }
 
 /** The PutPermission fixture opened to everyone on `bus`: one bus-policy-public finding (alert mode). */
@@ -96,17 +66,17 @@ function publicGrantEvent(bus: string) {
 describe('dedup (moto DynamoDB)', () => {
   it('turns 50 identical findings into one alert and then one count update of 50', async () => {
     // Prepare
-    const { table, topicArn, queueUrl } = await channel();
-    const env = { ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table, DRIFT_POLICY_FILE: writePolicy('defaults: { mode: alert }\nalerts: { dedupWindowMinutes: 15, stormThresholdPerMinute: 100 }\n') };
-    const responder = coldStart('../../functions/responder', env);
+    const { table, topicArn, queue } = await channel();
+    const env = { ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table, DRIFT_POLICY_FILE: writePolicy('defaults: { mode: alert }\nalerts: { dedupWindowMinutes: 15, stormThresholdPerMinute: 100 }\n'), LOG_LEVEL: 'error' };
+    const responder = coldStart('responder', null, env);
     const bus = `orders-${randomUUID().slice(0, 8)}`;
 
     // Act
     for (let i = 0; i < 50; i += 1) await responder(publicGrantEvent(bus), context);
-    const alerts = await delivered(queueUrl, 2, 4000);
-    const digest = coldStart('../../functions/alert-digest', env);
+    const alerts = await delivered(queue, 2, 4000);
+    const digest = coldStart('alert-digest', null, env);
     const firstFlush = await digest({}, context);
-    const updates = await delivered(queueUrl, 1);
+    const updates = await delivered(queue, 1);
     const secondFlush = await digest({}, context);
 
     // Assess
@@ -129,17 +99,17 @@ describe('dedup (moto DynamoDB)', () => {
   // one of the concurrent invocations send, and the flusher sends exactly one update.
   it('sends one alert and one count update when the 50 identical findings are handled concurrently', async () => {
     // Prepare
-    const { table, topicArn, queueUrl } = await channel();
-    const env = { ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table, DRIFT_POLICY_FILE: writePolicy('defaults: { mode: alert }\nalerts: { dedupWindowMinutes: 15, stormThresholdPerMinute: 100 }\n') };
-    const responder = coldStart('../../functions/responder', env);
+    const { table, topicArn, queue } = await channel();
+    const env = { ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table, DRIFT_POLICY_FILE: writePolicy('defaults: { mode: alert }\nalerts: { dedupWindowMinutes: 15, stormThresholdPerMinute: 100 }\n'), LOG_LEVEL: 'error' };
+    const responder = coldStart('responder', null, env);
     const bus = `orders-${randomUUID().slice(0, 8)}`;
 
     // Act
     await Promise.all(Array.from({ length: 50 }, () => responder(publicGrantEvent(bus), context)));
-    const alerts = await delivered(queueUrl, 2, 5000);
-    const digest = coldStart('../../functions/alert-digest', env);
+    const alerts = await delivered(queue, 2, 5000);
+    const digest = coldStart('alert-digest', null, env);
     const firstFlush = await digest({}, context);
-    const updates = await delivered(queueUrl, 1);
+    const updates = await delivered(queue, 1);
     const secondFlush = await digest({}, context);
 
     // Assess
@@ -153,7 +123,7 @@ describe('dedup (moto DynamoDB)', () => {
 
   it('alerts again once the window has passed', async () => {
     // Prepare
-    const { table, topicArn, queueUrl } = await channel();
+    const { table, topicArn, queue } = await channel();
     const policy = parsePolicy('alerts: { dedupWindowMinutes: 1 }\n', 'test.yml', controlIds);
     let clock = Date.parse('2026-03-01T10:00:00Z');
     const sink = alertSinkFromEnvironment({ ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table }, policy, { maxAttempts: 3, retryMode: 'adaptive' }, silentLogger, () => new Date(clock));
@@ -167,7 +137,7 @@ describe('dedup (moto DynamoDB)', () => {
     await sink.publish(alertOf(finding));
 
     // Assess
-    expect((await delivered(queueUrl, 3, 5000)).map((d) => d.doc.kind)).toEqual(['finding', 'finding']);
+    expect((await delivered(queue, 3, 5000)).map((d) => d.doc.kind)).toEqual(['finding', 'finding']);
   });
 });
 
@@ -189,7 +159,7 @@ function findingOn(bus: string, i = 0): Finding {
 describe('storm (moto DynamoDB)', () => {
   it('sends 500 distinct findings of one minute as the threshold of alerts plus one digest, at most 10 publishes a second', async () => {
     // Prepare
-    const { table, topicArn, queueUrl } = await channel();
+    const { table, topicArn, queue } = await channel();
     const policy = parsePolicy('alerts: { stormThresholdPerMinute: 20 }\n', 'test.yml', controlIds);
     const minute = Date.parse('2026-03-01T10:07:00Z');
     const now = () => new Date(minute + 30_000); // every finding in the same minute
@@ -200,7 +170,7 @@ describe('storm (moto DynamoDB)', () => {
     for (const f of findings) await sink.publish(alertOf(f));
     const state = dynamoDbAlertState(dynamodb, table);
     const flush = await flushAlerts({ state, sink: snsAlertSink(sns, topicArn), policy, now: () => new Date(minute + 90_000), log: silentLogger });
-    const messages = await delivered(queueUrl, 21, 20_000);
+    const messages = await delivered(queue, 21, 20_000);
 
     // Assess
     expect(flush).toEqual({ digests: 1, updates: 0, heldFindings: 480 });

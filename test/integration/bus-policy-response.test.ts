@@ -10,50 +10,27 @@ import {
   PutPermissionCommand,
   RemovePermissionCommand,
 } from '@aws-sdk/client-eventbridge';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { cloneWith, PUT_PERMISSION_LEGACY, PUT_PERMISSION_POLICY } from '../support/fixtures';
-import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, type Handler } from './harness/functions';
 
 const eventBridge = new EventBridgeClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
-const sqs = new SQSClient(awsClientConfig());
 const RESPONDER_ROLE = 'arn:aws:iam::123456789012:role/drift-responder-ci-responder';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const context = { functionName: 'responder', awsRequestId: 'test' } as Context;
 
-let alertQueue: { url: string; arn: string };
+let alertQueue: TestQueue;
 let topicArn: string;
 
 beforeAll(async () => {
-  alertQueue = await createQueue(`alerts-${randomUUID()}`);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `alerts-${randomUUID()}` }))).TopicArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: alertQueue.arn }));
+  ({ topicArn, queue: alertQueue } = await createAlertTopic());
 });
 
 /** Loads functions/responder.ts afresh with this environment, as a Lambda cold start would. */
 function coldStart(policyYaml: string): Handler {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  const policyFile = path.join(dir, 'policy.yml');
-  writeFileSync(policyFile, policyYaml);
-  Object.assign(process.env, {
-    ALERT_TOPIC_ARN: topicArn,
-    DRIFT_POLICY_FILE: policyFile,
-    RESPONDER_PRINCIPALS: RESPONDER_ROLE,
-    AWS_ENDPOINT_URL: awsClientConfig().endpoint,
-    LOG_LEVEL: 'warn',
-  });
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require('../../functions/responder').handler;
-  });
-  return handler!;
+  return startFunction('responder', policyYaml, { ALERT_TOPIC_ARN: topicArn, RESPONDER_PRINCIPALS: RESPONDER_ROLE });
 }
 
 const remediatePolicy = (dryRun: boolean) => `
@@ -102,8 +79,7 @@ function putPermissionEvent(requestParameters: Record<string, unknown>, userIden
 }
 
 async function alerts(expected: number) {
-  const messages = await receiveAll(sqs, alertQueue.url, { expected, timeoutMs: expected === 0 ? 3000 : 10000 });
-  return messages.map((m) => JSON.parse(m.Body!));
+  return alertsFrom(alertQueue, expected);
 }
 
 describe('the responder on bus-policy changes (moto)', () => {

@@ -8,7 +8,7 @@
  * lib/remediation/bus-encryption.test.ts.
  */
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateAliasCommand,
   CreateGrantCommand,
@@ -26,16 +26,14 @@ import {
   type KeySpec,
   type KeyUsageType,
 } from '@aws-sdk/client-kms';
-import { CreateTopicCommand, GetTopicAttributesCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Outcome } from '../../lib/responder/respond';
 import { cloneWith } from '../support/fixtures';
-import { awsClientConfig, createQueue, motoEndpoint, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, createQueue, motoEndpoint, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, setEnvironment, type Handler as FunctionHandler } from './harness/functions';
 
 jest.setTimeout(60_000);
 
@@ -47,28 +45,18 @@ const cloudTrail = new CloudTrailClient(awsClientConfig());
 const RESPONDER_ROLE = 'arn:aws:iam::123456789012:role/drift-responder-ci-responder';
 const MALLORY = { type: 'IAMUser', principalId: 'AIDAEXAMPLEMALLORY', arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/mallory`, accountId: MOTO_ACCOUNT_ID, userName: 'mallory' };
 
-type Handler = (event: unknown, context: Context) => Promise<Outcome>;
+type Handler = FunctionHandler<Outcome>;
 const context = { functionName: 'responder', awsRequestId: 'test' } as Context;
 
 /** Names unique to this file's run: the protect globs below match only this file's resources. */
 const PREFIX = `enc-${randomUUID().slice(0, 8)}`;
 let table: string;
-let alertQueue: { url: string; arn: string };
+let alertQueue: TestQueue;
 let topicArn: string;
 
 beforeAll(async () => {
-  table = `baselines-${randomUUID()}`;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'resource', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'resource', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  alertQueue = await createQueue(`alerts-${randomUUID()}`);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `alerts-${randomUUID()}` }))).TopicArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: alertQueue.arn }));
+  table = await createBaselineTable();
+  ({ topicArn, queue: alertQueue } = await createAlertTopic());
 });
 
 // Keys are protected through their alias (resolved live by the snapshotter) or through the
@@ -84,33 +72,19 @@ minimumDlqRetentionSeconds: 1209600
 defaults: { mode: remediate, dryRun: false }
 `;
 
-function environment(): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  const policyFile = path.join(dir, 'policy.yml');
-  writeFileSync(policyFile, POLICY);
-  return {
-    ALERT_TOPIC_ARN: topicArn,
-    DRIFT_POLICY_FILE: policyFile,
-    RESPONDER_PRINCIPALS: RESPONDER_ROLE,
-    BASELINE_TABLE: table,
-    AWS_ENDPOINT_URL: awsClientConfig().endpoint,
-    LOG_LEVEL: 'warn',
-  };
+/** The responder's environment (besides the policy file, the endpoint and the log level). */
+function environment(): Record<string, string> {
+  return { ALERT_TOPIC_ARN: topicArn, RESPONDER_PRINCIPALS: RESPONDER_ROLE, BASELINE_TABLE: table };
 }
 
 /** Loads functions/responder.ts afresh with this environment, as a Lambda cold start would. */
 function coldStart(): Handler {
-  Object.assign(process.env, environment());
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require('../../functions/responder').handler;
-  });
-  return handler!;
+  return startFunction<Outcome>('responder', POLICY, environment());
 }
 
 /** Captures baselines with the deployed wiring's own snapshotters (the kinds this file guards) into the table. */
 async function snapshot(): Promise<void> {
-  Object.assign(process.env, environment());
+  setEnvironment(POLICY, environment());
   let done: Promise<unknown> | undefined;
   jest.isolateModules(() => {
     const { snapshotDepsFromEnvironment } = require('../../lib/responder/wiring');
@@ -150,8 +124,7 @@ const keyEvent = (fixtureName: string, key: { keyId: string; arn: string }, extr
   });
 
 async function alerts(expected: number) {
-  const messages = await receiveAll(sqs, alertQueue.url, { expected, timeoutMs: expected === 0 ? 3000 : 10000 });
-  return messages.map((m) => JSON.parse(m.Body!));
+  return alertsFrom(alertQueue, expected);
 }
 
 const ROOT_ADMIN = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` }, Action: 'kms:*', Resource: '*' };
@@ -298,14 +271,7 @@ describe('the responder on KMS keys (moto)', () => {
 });
 
 function coldStartWith(policyYaml: string): Handler {
-  const env = environment();
-  writeFileSync(env.DRIFT_POLICY_FILE as string, policyYaml);
-  Object.assign(process.env, env);
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require('../../functions/responder').handler;
-  });
-  return handler!;
+  return startFunction<Outcome>('responder', policyYaml, environment());
 }
 
 describe('the responder on dead-letter queues and the alert topic (moto)', () => {
@@ -373,7 +339,7 @@ describe('the snapshotters', () => {
   it('resolve a key\'s aliases and the protected queues it encrypts into its baseline', async () => {
     const key = await newKey();
     const dlq = await createQueue(`${PREFIX}-${randomUUID().slice(0, 6)}-dlq`, { attributes: { KmsMasterKeyId: key.arn } });
-    Object.assign(process.env, environment());
+    setEnvironment(POLICY, environment());
     let captured: Promise<{ definition: { aliases: string[]; usedBy: string[] } } | undefined> | undefined;
     jest.isolateModules(() => {
       const deps = require('../../lib/responder/wiring').snapshotDepsFromEnvironment(process.env);

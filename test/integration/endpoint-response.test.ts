@@ -8,49 +8,32 @@
  * moto gap: ModifyVpcEndpoint ignores ResetPolicy, so the reset is reproduced as AWS applies
  * it: the full-access default policy written in its place.
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSubnetCommand, CreateVpcCommand, CreateVpcEndpointCommand, DeleteVpcEndpointsCommand, DescribeVpcEndpointsCommand, EC2Client, ModifyVpcEndpointCommand } from '@aws-sdk/client-ec2';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Outcome } from '../../lib/responder/respond';
 import { cloneWith } from '../support/fixtures';
-import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler } from './harness/functions';
 
 const ec2 = new EC2Client(awsClientConfig());
 const dynamodb = new DynamoDBClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
-const sqs = new SQSClient(awsClientConfig());
 const REGION = 'us-east-1';
 const RESPONDER_ROLE = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/drift-responder-ci-responder`;
 const ORG = 'o-a1b2c3d4e5';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 jest.setTimeout(60_000);
 const context = { functionName: 'fn', awsRequestId: 'test', getRemainingTimeInMillis: () => 300_000 } as unknown as Context;
 
 let table: string;
-let alertQueue: { url: string; arn: string };
+let alertQueue: TestQueue;
 let topicArn: string;
 let vpc: { vpcId: string; subnetId: string };
 
 beforeAll(async () => {
-  table = `baselines-${randomUUID()}`;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'resource', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'resource', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  alertQueue = await createQueue(`alerts-${randomUUID()}`);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `alerts-${randomUUID()}` }))).TopicArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: alertQueue.arn }));
+  table = await createBaselineTable();
+  ({ topicArn, queue: alertQueue } = await createAlertTopic());
   const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }));
   const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: Vpc!.VpcId!, CidrBlock: '10.42.1.0/24' }));
   vpc = { vpcId: Vpc!.VpcId!, subnetId: Subnet!.SubnetId! };
@@ -66,25 +49,14 @@ controls:
 
 /** Loads a function module afresh with this environment, as a Lambda cold start would. */
 function coldStart(module: 'responder' | 'snapshot'): Handler {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  const policyFile = path.join(dir, 'policy.yml');
-  writeFileSync(policyFile, POLICY);
-  Object.assign(process.env, {
+  return startFunction(module, POLICY, {
     ALERT_TOPIC_ARN: topicArn,
-    DRIFT_POLICY_FILE: policyFile,
     RESPONDER_PRINCIPALS: RESPONDER_ROLE,
     BASELINE_TABLE: table,
     RESPONDER_RULES: '',
-    AWS_ENDPOINT_URL: awsClientConfig().endpoint,
-    LOG_LEVEL: 'warn',
+    STATE_TABLE: undefined,
+    METRICS_NAMESPACE: undefined,
   });
-  delete process.env.STATE_TABLE;
-  delete process.env.METRICS_NAMESPACE;
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require(`../../functions/${module}`).handler;
-  });
-  return handler!;
 }
 
 /** Only principals of our organization may use the endpoint: the restrictive baseline. */
@@ -139,11 +111,7 @@ function ec2Event(file: string, requestParameters: Record<string, unknown>) {
 
 /** Alerts that reached the topic: SNS envelopes, the message parsed (a JSON alert document). */
 async function alerts(expected: number) {
-  const messages = await receiveAll(sqs, alertQueue.url, { expected, timeoutMs: expected === 0 ? 3000 : 10000 });
-  return messages.map((m) => {
-    const envelope = JSON.parse(m.Body!);
-    return { ...envelope, document: JSON.parse(envelope.Message) };
-  });
+  return alertsFrom(alertQueue, expected, { document: true });
 }
 
 describe('VPC endpoint tampering (moto)', () => {

@@ -17,19 +17,13 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { cloneWith } from '../support/fixtures';
-import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, type Handler } from './harness/functions';
 
 const iam = new IAMClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
-const sqs = new SQSClient(awsClientConfig());
 const ATTACH = 'iam_AttachRolePolicy_invictus-aws-dataset_6.json'; // real: AttachRolePolicy by IAM user bert-jan
 const PUT_INLINE = 'iam_PutRolePolicy_invictus-aws-dataset_1.json';
 const FULL_ACCESS_DOCUMENT = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'EventBridgeActions', Effect: 'Allow', Action: ['events:*', 'schemas:*', 'scheduler:*', 'pipes:*'], Resource: '*' }] });
@@ -37,34 +31,20 @@ const RESPONDER_ROLE = 'arn:aws:iam::123456789012:role/drift-responder-ci-respon
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const EVENTS_ADMIN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:*', Resource: '*' }] });
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const context = { functionName: 'responder', awsRequestId: 'test' } as Context;
 
-let alertQueue: { url: string; arn: string };
+let alertQueue: TestQueue;
 let topicArn: string;
 
 beforeAll(async () => {
-  alertQueue = await createQueue(`alerts-${randomUUID()}`);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `alerts-${randomUUID()}` }))).TopicArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: alertQueue.arn }));
+  ({ topicArn, queue: alertQueue } = await createAlertTopic());
 });
 
 function coldStart(mode: 'alert' | 'remediate', extra = ''): Handler {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  const policyFile = path.join(dir, 'policy.yml');
-  writeFileSync(policyFile, `defaults: { mode: alert, dryRun: false }\ncontrols:\n  iam-eventbridge-overgrant: { mode: ${mode} }\n${extra}`);
-  Object.assign(process.env, {
+  return startFunction('responder', `defaults: { mode: alert, dryRun: false }\ncontrols:\n  iam-eventbridge-overgrant: { mode: ${mode} }\n${extra}`, {
     ALERT_TOPIC_ARN: topicArn,
-    DRIFT_POLICY_FILE: policyFile,
     RESPONDER_PRINCIPALS: RESPONDER_ROLE,
-    AWS_ENDPOINT_URL: awsClientConfig().endpoint,
-    LOG_LEVEL: 'warn',
   });
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require('../../functions/responder').handler;
-  });
-  return handler!;
 }
 
 async function newRole(): Promise<string> {
@@ -86,8 +66,8 @@ function iamEvent(base: string, requestParameters: Record<string, unknown>) {
 }
 
 async function alertsFor(role: string, expected: number) {
-  const messages = await receiveAll(sqs, alertQueue.url, { expected, timeoutMs: expected === 0 ? 3000 : 10000 });
-  return messages.map((m) => JSON.parse(JSON.parse(m.Body!).Message)).filter((doc) => JSON.stringify(doc).includes(role));
+  const envelopes = await alertsFrom(alertQueue, expected);
+  return envelopes.map((e) => JSON.parse(e.Message)).filter((doc) => JSON.stringify(doc).includes(role));
 }
 
 describe('the responder on IAM grants of EventBridge power (moto)', () => {

@@ -5,7 +5,7 @@
  * the CloudTrail event and restores; the rule and its targets are read back with separate
  * clients and compared with the baseline field by field.
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteRuleCommand,
   DescribeRuleCommand,
@@ -17,52 +17,35 @@ import {
   PutTargetsCommand,
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { RuleDefinition } from '../../lib/controls/rules/model';
 import { cloneWith } from '../support/fixtures';
-import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler } from './harness/functions';
 
 // The snapshot captures every kind of baseline in the shared moto server: allow it time.
 jest.setTimeout(60_000);
 
 const eventBridge = new EventBridgeClient(awsClientConfig());
 const dynamodb = new DynamoDBClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
-const sqs = new SQSClient(awsClientConfig());
 const RESPONDER_ROLE = 'arn:aws:iam::123456789012:role/drift-responder-ci-responder';
 const REGION = 'us-east-1';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const context = { functionName: 'fn', awsRequestId: 'test', getRemainingTimeInMillis: () => 300_000 } as unknown as Context;
 
 /** Names unique to this file's run: the snapshot only sees these rules in the shared moto server. */
 const PREFIX = `prod-${randomUUID().slice(0, 8)}`;
 let table: string;
-let alertQueue: { url: string; arn: string };
+let alertQueue: TestQueue;
 let topicArn: string;
 let targetQueues: { first: { arn: string }; second: { arn: string }; dlq: { arn: string } };
 
 beforeAll(async () => {
-  table = `baselines-${randomUUID()}`;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'resource', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'resource', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  alertQueue = await createQueue(`alerts-${randomUUID()}`);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `alerts-${randomUUID()}` }))).TopicArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: alertQueue.arn }));
+  table = await createBaselineTable();
+  ({ topicArn, queue: alertQueue } = await createAlertTopic());
   targetQueues = {
     first: await createQueue(`${PREFIX}-first`),
     second: await createQueue(`${PREFIX}-second`),
@@ -79,23 +62,13 @@ defaults: { mode: remediate, dryRun: ${dryRun} }
 
 /** Loads a function module afresh with this environment, as a Lambda cold start would. */
 function coldStart(module: 'responder' | 'snapshot', policyYaml = POLICY(false)): Handler {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  const policyFile = path.join(dir, 'policy.yml');
-  writeFileSync(policyFile, policyYaml);
-  Object.assign(process.env, {
+  return startFunction(module, policyYaml, {
     ALERT_TOPIC_ARN: topicArn,
-    DRIFT_POLICY_FILE: policyFile,
     RESPONDER_PRINCIPALS: RESPONDER_ROLE,
     BASELINE_TABLE: table,
     RESPONDER_RULES: '',
-    AWS_ENDPOINT_URL: awsClientConfig().endpoint,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
   });
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require(`../../functions/${module}`).handler;
-  });
-  return handler!;
 }
 
 const PATTERN = JSON.stringify({ source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'] });
@@ -186,8 +159,7 @@ const FILES = {
 };
 
 async function alerts(expected: number) {
-  const messages = await receiveAll(sqs, alertQueue.url, { expected, timeoutMs: expected === 0 ? 3000 : 10000 });
-  return messages.map((m) => JSON.parse(m.Body!));
+  return alertsFrom(alertQueue, expected);
 }
 
 /**

@@ -14,10 +14,10 @@ import { alertOf } from '../../lib/alerts/format';
 import { slackMessageOf } from '../../lib/alerts/slack/blocks';
 import { snsMessageOf } from '../../lib/alerts/sns';
 import { awsClientConfig, MOTO_ACCOUNT_ID } from './harness/aws';
+import { coldStart, type Handler } from './harness/functions';
 
 jest.setTimeout(60_000);
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const ssm = new SSMClient(awsClientConfig());
 const context = { functionName: 'slack', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
@@ -40,12 +40,8 @@ async function fakeSlack(status: number, body: string): Promise<{ url: string; b
 async function coldStartWith(webhookUrl: string): Promise<{ handler: Handler; lines: string[] }> {
   const name = `/drift-responder/test/${randomUUID()}`;
   await ssm.send(new PutParameterCommand({ Name: name, Type: 'SecureString', Value: webhookUrl }));
-  Object.assign(process.env, { SLACK_WEBHOOK_PARAMETER: name, AWS_ENDPOINT_URL: awsClientConfig().endpoint, LOG_LEVEL: 'info' });
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require('../../functions/slack-notifier').handler;
-  });
-  return { handler: handler!, lines: [] };
+  const handler: Handler = coldStart('slack-notifier', null, { SLACK_WEBHOOK_PARAMETER: name, LOG_LEVEL: 'info' });
+  return { handler, lines: [] };
 }
 
 const finding: Finding = {

@@ -14,25 +14,18 @@ import {
   StartLoggingCommand,
   StopLoggingCommand,
 } from '@aws-sdk/client-cloudtrail';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { cloneWith } from '../support/fixtures';
-import { awsClientConfig, createQueue, motoEndpoint, MOTO_ACCOUNT_ID, receiveAll } from './harness/aws';
+import { awsClientConfig, motoEndpoint, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler } from './harness/functions';
 
 const cloudTrail = new CloudTrailClient(awsClientConfig());
 const dynamodb = new DynamoDBClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
-const sqs = new SQSClient(awsClientConfig());
 const REGION = 'us-east-1';
 const RESPONDER_ROLE = `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/drift-responder-ci-responder`;
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
 jest.setTimeout(60_000);
 const context = { functionName: 'fn', awsRequestId: 'test', getRemainingTimeInMillis: () => 300_000 } as unknown as Context;
 
@@ -40,7 +33,7 @@ const context = { functionName: 'fn', awsRequestId: 'test', getRemainingTimeInMi
 const PREFIX = `prod-trail-${randomUUID().slice(0, 8)}`;
 let bucket: string;
 let table: string;
-let alertQueue: { url: string; arn: string };
+let alertQueue: TestQueue;
 let topicArn: string;
 
 beforeAll(async () => {
@@ -49,18 +42,8 @@ beforeAll(async () => {
   const created = await fetch(`${motoEndpoint()}/${bucket}`, { method: 'PUT' });
   await created.arrayBuffer();
   expect(created.ok).toBe(true);
-  table = `baselines-${randomUUID()}`;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'resource', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'resource', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  alertQueue = await createQueue(`alerts-${randomUUID()}`);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `alerts-${randomUUID()}` }))).TopicArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: alertQueue.arn }));
+  table = await createBaselineTable();
+  ({ topicArn, queue: alertQueue } = await createAlertTopic());
 });
 
 const POLICY = `
@@ -75,25 +58,14 @@ controls:
 
 /** Loads a function module afresh with this environment, as a Lambda cold start would. */
 function coldStart(module: 'responder' | 'snapshot'): Handler {
-  const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  const policyFile = path.join(dir, 'policy.yml');
-  writeFileSync(policyFile, POLICY);
-  Object.assign(process.env, {
+  return startFunction(module, POLICY, {
     ALERT_TOPIC_ARN: topicArn,
-    DRIFT_POLICY_FILE: policyFile,
     RESPONDER_PRINCIPALS: RESPONDER_ROLE,
     BASELINE_TABLE: table,
     RESPONDER_RULES: '',
-    AWS_ENDPOINT_URL: awsClientConfig().endpoint,
-    LOG_LEVEL: 'warn',
+    STATE_TABLE: undefined,
+    METRICS_NAMESPACE: undefined,
   });
-  delete process.env.STATE_TABLE;
-  delete process.env.METRICS_NAMESPACE;
-  let handler: Handler | undefined;
-  jest.isolateModules(() => {
-    handler = require(`../../functions/${module}`).handler;
-  });
-  return handler!;
 }
 
 async function newTrail(): Promise<{ name: string; arn: string }> {
@@ -121,11 +93,7 @@ function cloudTrailEvent(file: string, change: (record: Record<string, any>) => 
 
 /** Alerts that reached the topic: SNS envelopes, the message parsed (a JSON alert document). */
 async function alerts(expected: number) {
-  const messages = await receiveAll(sqs, alertQueue.url, { expected, timeoutMs: expected === 0 ? 3000 : 10000 });
-  return messages.map((m) => {
-    const envelope = JSON.parse(m.Body!);
-    return { ...envelope, document: JSON.parse(envelope.Message) };
-  });
+  return alertsFrom(alertQueue, expected, { document: true });
 }
 
 describe('trail tampering (moto)', () => {
