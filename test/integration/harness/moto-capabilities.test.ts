@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll, resetMoto } from './aws';
+import { startMoto, type MotoHandle } from './moto';
 
 interface PolicyStatement {
   Sid: string;
@@ -46,16 +47,27 @@ describe('moto capabilities we rely on', () => {
   let sns: SNSClient;
   let sqs: SQSClient;
 
-  beforeAll(() => {
+  // A moto server of its own: resetMoto() below wipes all state, which must never reach the
+  // server the other test files share (they may run beside this one with more jest workers).
+  let ownMoto: MotoHandle;
+  const shared = { moto: process.env.MOTO_ENDPOINT, endpointUrl: process.env.AWS_ENDPOINT_URL };
+
+  beforeAll(async () => {
+    ownMoto = await startMoto();
+    process.env.MOTO_ENDPOINT = ownMoto.endpoint;
+    process.env.AWS_ENDPOINT_URL = ownMoto.endpoint;
     events = new EventBridgeClient(awsClientConfig());
     sns = new SNSClient(awsClientConfig());
     sqs = new SQSClient(awsClientConfig());
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     events.destroy();
     sns.destroy();
     sqs.destroy();
+    process.env.MOTO_ENDPOINT = shared.moto;
+    process.env.AWS_ENDPOINT_URL = shared.endpointUrl;
+    await ownMoto.stop();
   });
 
   beforeEach(async () => {
