@@ -13,11 +13,9 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import type { TrailConfig } from '../controls/cloudtrail/trail';
 import type { CloudTrailPort } from '../remediation/cloudtrail';
+import { isErrorNamed } from './errors';
 
-function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  return name === 'TrailNotFoundException' || name === 'CloudTrailARNInvalidException';
-}
+const isNotFound = (error: unknown) => isErrorNamed(error, 'TrailNotFoundException', 'CloudTrailARNInvalidException');
 
 async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {

@@ -1,11 +1,7 @@
 import { DescribeEventBusCommand, ListEventBusesCommand, UpdateEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventBusInventoryPort } from '../baseline/event-bus-settings';
 import type { EventBusSettingsPort } from '../remediation/bus-encryption';
-
-function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  return name === 'ResourceNotFoundException' || name === 'ResourceNotFound';
-}
+import { isEventBridgeNotFound as isNotFound } from './errors';
 
 /** A bus's encryption and dead-letter settings (its policy is lib/aws/eventbridge.ts's). */
 export function eventBusSettingsAdapter(client: EventBridgeClient): EventBusSettingsPort & EventBusInventoryPort {

@@ -16,15 +16,11 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { RuleDefinition, RuleTarget } from '../controls/rules/model';
 import type { EventRulesPort } from '../remediation/rules';
+import { isEventBridgeNotFound as isNotFound } from './errors';
 
 /** EventBridge refused some targets of a PutTargets (FailedEntries): the restore is incomplete. */
 export class TargetsRejectedError extends Error {
   override readonly name = 'TargetsRejectedError';
-}
-
-function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  return name === 'ResourceNotFoundException' || name === 'ResourceNotFound';
 }
 
 const orUndefined = (value: string | undefined | null) => (value ? value : undefined);

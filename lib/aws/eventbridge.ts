@@ -6,11 +6,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { parsePolicyDocument } from '../iam/policy-document';
 import type { EventBusPolicyPort } from '../remediation/bus-statements';
-
-function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  return name === 'ResourceNotFoundException' || name === 'ResourceNotFound';
-}
+import { isEventBridgeNotFound as isNotFound } from './errors';
 
 export function eventBusPolicyAdapter(client: EventBridgeClient): EventBusPolicyPort {
   return {

@@ -17,6 +17,7 @@ import type { KmsKeyState } from '../controls/kms/types';
 import { parsePolicyDocument } from '../iam/policy-document';
 import type { KmsInventoryPort } from '../baseline/kms-keys';
 import type { KmsKeysPort } from '../remediation/kms-keys';
+import { isErrorNamed } from './errors';
 
 /**
  * The key id of a key ARN. KMS takes a key id or a key ARN for every call; for this
@@ -27,9 +28,7 @@ function keyIdOf(keyArn: string): string {
   return keyArn.replace(/^arn:[^:]+:kms:[^:]+:[^:]+:key\//, '');
 }
 
-function isNotFound(error: unknown): boolean {
-  return (error as { name?: string } | undefined)?.name === 'NotFoundException';
-}
+const isNotFound = (error: unknown) => isErrorNamed(error, 'NotFoundException');
 
 export function kmsAdapter(client: KMSClient): KmsKeysPort & KmsInventoryPort {
   return {

@@ -1,10 +1,9 @@
 import { GetTopicAttributesCommand, ListTopicsCommand, SetTopicAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { TopicInventoryPort } from '../baseline/topics';
 import type { TopicAttributesPort } from '../remediation/topic';
+import { isErrorNamed } from './errors';
 
-function isNotFound(error: unknown): boolean {
-  return (error as { name?: string } | undefined)?.name === 'NotFoundException' || (error as { name?: string } | undefined)?.name === 'NotFound';
-}
+const isNotFound = (error: unknown) => isErrorNamed(error, 'NotFoundException', 'NotFound');
 
 /** The guarded topic's attributes (the alert sink, lib/alerts/sns.ts, only publishes). */
 export function snsTopicAdapter(client: SNSClient): TopicAttributesPort & TopicInventoryPort {

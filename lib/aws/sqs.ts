@@ -1,11 +1,9 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueInventoryPort } from '../baseline/queues';
 import type { QueueAttributesPort } from '../remediation/queues';
+import { isErrorNamed } from './errors';
 
-function isMissingQueue(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  return name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue';
-}
+const isMissingQueue = (error: unknown) => isErrorNamed(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue');
 
 export function sqsAdapter(client: SQSClient): QueueAttributesPort & QueueInventoryPort {
   return {

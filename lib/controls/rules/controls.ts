@@ -391,15 +391,3 @@ export const busDeleted = {
     return live.exists ? undefined : plan;
   },
 } as const satisfies Control;
-
-export const ruleControls = [
-  ruleDeleted,
-  ruleDisabled,
-  ruleModified,
-  targetsRemoved,
-  targetCrossAccount,
-  targetUntrustedDestination,
-  targetRoleUntrusted,
-  targetNoDlq,
-  busDeleted,
-] as const;
