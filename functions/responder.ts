@@ -1,5 +1,12 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createResponderHandler } from '../lib/responder/handler';
-import { depsFromEnvironment } from '../lib/responder/wiring';
+import { depsFromEnvironment, idempotencyFromEnvironment } from '../lib/responder/wiring';
+import { sweepTriggerFromEnvironment } from '../lib/sweep/trigger';
 
 // Built once per container: policy validated, SDK clients created, at cold start.
-export const handler = createResponderHandler(depsFromEnvironment());
+export const handler = createResponderHandler(
+  depsFromEnvironment(),
+  idempotencyFromEnvironment(),
+  // SWEEP_FUNCTION_NAME: after restarting a stopped trail, sweep at once (serverless/resources/sweep.yml).
+  sweepTriggerFromEnvironment(process.env, () => new LambdaClient({ maxAttempts: 5, retryMode: 'adaptive' })),
+);

@@ -38,6 +38,11 @@ const REMEDIATOR_SCOPES = {
   'events:PutPermission': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
   'events:RemovePermission': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
   'events:CreateEventBus': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
+  // A recreated bus or rule gets back the tags its baseline recorded (tag on create).
+  'events:TagResource': [
+    sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
+    sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+  ],
   // Rules on any bus: rule/NAME (default bus) and rule/BUS/NAME.
   'events:DescribeRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
   'events:ListTargetsByRule': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
@@ -132,12 +137,43 @@ const STATE_TABLE_SCOPES = {
   'dynamodb:UpdateItem': { 'Fn::GetAtt': ['StateTable', 'Arn'] },
 };
 
+// Idempotency records (serverless/resources/idempotency.yml): this stack's table, encrypted with
+// this stack's key (granted with the baseline table's key actions below).
+const IDEMPOTENCY_TABLE_SCOPES = Object.fromEntries(
+  ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'].map((a) => [a, { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }]),
+);
+
+// The kill switch (serverless/resources/kill-switch.yml): this stack's one parameter (Ref gives
+// its name, which starts with "/").
+const KILL_SWITCH_SCOPES = {
+  'ssm:GetParameter': sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${KillSwitchParameter}'),
+};
+
 // iam-eventbridge-overgrant reads the default version of customer managed policies of this account
 // (resource type policy: Service Authorization Reference, AWS Identity and Access Management).
 const MANAGED_POLICY_SCOPES = {
   'iam:GetPolicy': sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*'),
   'iam:GetPolicyVersion': sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*'),
 };
+
+// Tag-driven policy (lib/tags): the responder reads the tags of the resource a change acted on
+// with each service's own API, scoped to this account's resources of the kinds tag rules steer
+// (resource types rule/event-bus, key, queue, trail, topic: Service Authorization Reference).
+const TAG_READER_SCOPES = {
+  'events:ListTagsForResource': [
+    sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*'),
+    sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*'),
+  ],
+  'kms:ListResourceTags': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'sqs:ListQueueTags': sub('arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*'),
+  'cloudtrail:ListTags': sub('arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*'),
+  'sns:ListTagsForResource': sub('arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*'),
+};
+
+// The snapshot function lists tagged resources in one paginated call. tag:GetResources has no
+// resource-level permissions ("*" is the only resource AWS accepts: Service Authorization
+// Reference, AWS Resource Groups Tagging API, Actions table: no resource type).
+const TAG_DIRECTORY_SCOPES = { 'tag:GetResources': '*' };
 
 // The baseline store: this stack's table, encrypted with this stack's key (a customer managed
 // key: DynamoDB uses it on the caller's behalf, so the caller needs it too).
@@ -162,6 +198,8 @@ function wired(build) {
       ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:iam-declarations',
       BASELINE_TABLE: 'iam-declarations',
       STATE_TABLE: 'iam-declarations',
+      KILL_SWITCH_PARAMETER: '/iam-declarations/kill-switch',
+      IDEMPOTENCY_TABLE: 'iam-declarations',
     });
   } finally {
     unregister();
@@ -174,7 +212,7 @@ function snapshotterDeclarations(snapshotters) {
 
 /** What the deployed code declares: [{ who, actions }], built by the function's own wiring. */
 function declaredActions() {
-  return wired(({ depsFromEnvironment }, env) => {
+  return wired(({ depsFromEnvironment, idempotencyFromEnvironment }, env) => {
     const deps = depsFromEnvironment(env);
     return [
       ...deps.remediators.map((r) => ({
@@ -189,7 +227,51 @@ function declaredActions() {
       { who: 'the baseline store', sid: 'BaselineStore', actions: deps.baselines.iamActions, scopes: BASELINE_STORE_SCOPES },
       { who: 'the baseline table encryption', sid: 'BaselineTableKey', actions: BASELINE_TABLE_KEY_ACTIONS, scopes: BASELINE_TABLE_KEY_SCOPES },
       { who: 'the managed policy reader (iam-eventbridge-overgrant)', sid: 'ManagedPolicyReader', actions: deps.managedPolicies.iamActions, scopes: MANAGED_POLICY_SCOPES },
+      { who: 'the tag reader (tag-driven policy)', sid: 'TagReader', actions: deps.tags.iamActions, scopes: TAG_READER_SCOPES },
       { who: 'the burst counter (access-denied-burst)', sid: 'StateTable', actions: deps.bursts.iamActions, scopes: STATE_TABLE_SCOPES },
+      { who: 'the remediation-loop guard', sid: 'RemediationLoop', actions: deps.loopGuard.iamActions, scopes: STATE_TABLE_SCOPES },
+      { who: 'the kill switch', sid: 'KillSwitch', actions: deps.killSwitch.iamActions, scopes: KILL_SWITCH_SCOPES },
+      { who: 'the idempotency records', sid: 'IdempotencyTable', actions: idempotencyFromEnvironment(env).iamActions, scopes: IDEMPOTENCY_TABLE_SCOPES },
+      // After restarting a stopped trail the responder invokes the sweep at once (lib/sweep/trigger.ts).
+      { who: 'the sweep trigger', sid: 'SweepTrigger', actions: sweepTriggerActions(), scopes: SWEEP_TRIGGER_SCOPES },
+    ];
+  });
+}
+
+// The reconciliation sweep (serverless/resources/sweep.yml).
+// The responder invokes this one function (and only asynchronously, InvocationType Event).
+const SWEEP_TRIGGER_SCOPES = { 'lambda:InvokeFunction': { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] } };
+// What the sweep reads: the snapshotters' reads, the grants of keys and the subscriptions of topics.
+const SWEEP_READER_SCOPES = {
+  ...SNAPSHOTTER_SCOPES,
+  'kms:ListGrants': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+  'sns:ListSubscriptionsByTopic': sub('arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*'),
+};
+// Baselines of resources gone from live state are found by a Scan of the baseline table; the
+// checkpoint and the lease are items of the state table.
+const SWEEP_CATALOG_SCOPES = { 'dynamodb:Scan': { 'Fn::GetAtt': ['BaselineTable', 'Arn'] } };
+const SWEEP_CHECKPOINT_SCOPES = Object.fromEntries(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'].map((a) => [a, { 'Fn::GetAtt': ['StateTable', 'Arn'] }]));
+// What the responder declares that the sweep never uses: it handles no CloudTrail delivery
+// (idempotency), no failed call (burst counter), no IAM change (managed policy reader), and it
+// does not trigger itself.
+const NOT_SWEEP = new Set(['IdempotencyTable', 'StateTable', 'ManagedPolicyReader', 'SweepTrigger']);
+
+function sweepTriggerActions() {
+  const { lambdaSweepTrigger } = require('../lib/sweep/trigger.ts');
+  return lambdaSweepTrigger(undefined, 'iam-declarations').iamActions;
+}
+
+/** The sweep function: the responder's pipeline (remediators, alerts, baselines...) and the sweep's own reads and state. */
+function sweepDeclaredActions() {
+  const pipeline = declaredActions().filter((d) => !NOT_SWEEP.has(d.sid));
+  return wired((_, env) => {
+    const { sweepWiringFromEnvironment } = require('../lib/sweep/wiring.ts');
+    const { iamActions } = sweepWiringFromEnvironment(env);
+    return [
+      ...pipeline,
+      { who: 'the sweep reading live state', sid: 'SweepReader', actions: iamActions.readers, scopes: SWEEP_READER_SCOPES },
+      { who: 'the sweep listing baselines', sid: 'SweepBaselineCatalog', actions: iamActions.catalog, scopes: SWEEP_CATALOG_SCOPES },
+      { who: 'the sweep checkpoint and lease', sid: 'SweepCheckpoint', actions: iamActions.checkpoints, scopes: SWEEP_CHECKPOINT_SCOPES },
     ];
   });
 }
@@ -201,6 +283,7 @@ function snapshotDeclaredActions() {
     return [
       ...snapshotterDeclarations(deps.snapshotters),
       { who: 'the snapshot function writing baselines', sid: 'BaselineStore', actions: ['dynamodb:PutItem'], scopes: BASELINE_STORE_SCOPES },
+      { who: 'the tag directory (resources protected by tags)', sid: 'TagDirectory', actions: deps.tagDirectory.iamActions, scopes: TAG_DIRECTORY_SCOPES },
       { who: 'the baseline table encryption', sid: 'BaselineTableKey', actions: BASELINE_TABLE_KEY_ACTIONS, scopes: BASELINE_TABLE_KEY_SCOPES },
     ];
   });
@@ -252,4 +335,45 @@ function statementsOf(declarations) {
 
 module.exports.statements = () => statementsOf(declaredActions());
 module.exports.snapshotStatements = () => statementsOf(snapshotDeclaredActions());
+
+// IAM caps a role's inline policies at 10,240 characters in all and a managed policy at 6,144
+// (whitespace aside: IAM and AWS STS quotas). The sweep's statements (the responder's pipeline
+// and its own reads) are more than the inline cap, so they go into managed policies attached to
+// its role, each kept under this many characters of template JSON (longer than the deployed
+// policy for the Fn::Sub ARNs, shorter for the GetAtt ones, which stay under 100 characters each).
+const MANAGED_POLICY_BUDGET = 4500;
+
+/** Statements as managed policies attached to `role` (resources `<prefix>1`, `<prefix>2`, ...), each under the budget. */
+function managedPoliciesOf(statements, role, prefix, what) {
+  const chunks = [[]];
+  let size = 0;
+  for (const statement of statements) {
+    const length = JSON.stringify(statement).length;
+    if (size + length > MANAGED_POLICY_BUDGET && chunks[chunks.length - 1].length > 0) {
+      chunks.push([]);
+      size = 0;
+    }
+    chunks[chunks.length - 1].push(statement);
+    size += length;
+  }
+  const Resources = Object.fromEntries(
+    chunks.map((Statement, i) => [
+      `${prefix}${i + 1}`,
+      {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          Description: `drift-responder - ${what}, part ${i + 1} of ${chunks.length} (scripts/serverless-iam.cjs)`,
+          Roles: [{ Ref: role }],
+          PolicyDocument: { Version: '2012-10-17', Statement },
+        },
+      },
+    ]),
+  );
+  return { Resources };
+}
+
+module.exports.sweepManagedPolicies = () => managedPoliciesOf(statementsOf(sweepDeclaredActions()), 'SweepRole', 'SweepDeclaredActions', "the reconciliation sweep's declared actions");
+// The responder's declared statements outgrew a role's inline quota too (about 11,800 characters
+// deployed once tag reading, idempotency and the safety guards landed): same treatment.
+module.exports.responderManagedPolicies = () => managedPoliciesOf(statementsOf(declaredActions()), 'ResponderRole', 'ResponderDeclaredActions', "the responder's declared actions");
 module.exports.SNAPSHOTTER_SCOPES = SNAPSHOTTER_SCOPES;

@@ -13,7 +13,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-step "python virtualenv (moto server, cfn-lint)"
+step "python virtualenvs (moto server, cfn-lint; checkov)"
 bash scripts/setup-python.sh
 
 step "type-check"
@@ -25,7 +25,7 @@ trap 'rm -f "$results"' EXIT
 status=0
 npx jest --ci --json --outputFile="$results" "$@" || status=$?
 
-step "serverless package + cfn-lint"
+step "serverless package + cfn-lint + checkov"
 bash scripts/check-stack.sh || status=$?
 
 # One plain closing line that any CI reader understands.

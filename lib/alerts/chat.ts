@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlertDocument, FindingDocument } from './document';
 import { digestLineOf } from './digest-format';
+import { FOUND_BY_SWEEP } from './format';
 
 /**
  * The custom notification format of Amazon Q Developer in chat applications (formerly AWS
@@ -51,6 +52,7 @@ function findingLines(f: FindingDocument): string[] {
     `*Account / region:* ${f.account} / ${f.region}`,
     `*Who:* ${code(actor)} from ${f.actor.sourceIp ?? 'unknown'}`,
     `*Event:* ${f.event.name} at ${f.event.time} (eventID ${code(f.event.id)})`,
+    ...(f.foundBy === 'sweep' ? [`*Found by:* ${FOUND_BY_SWEEP}`] : []),
     `*Response:* ${f.remediation.status}: ${f.remediation.reason}`,
   ];
 }

@@ -1,3 +1,4 @@
+import type { TagVerdict } from '../tags/policy';
 import type { Actor } from '../events/change';
 import type { Finding, RemediationStatus, Severity } from '../controls/types';
 import { digestSeverity, type DigestEntry } from './digest-format';
@@ -18,6 +19,12 @@ export interface FindingDocument {
   /** The evidence as the control reported it; when too large, `truncated` is set and `excerpt` holds its JSON cut short. */
   evidence: { summary: string; statements?: unknown[]; before?: unknown; after?: unknown; truncated?: true; excerpt?: string };
   remediation: { status: RemediationStatus; reason: string };
+  /** Present when remediation stopped in a loop (policy remediationLoop). */
+  remediationLoop?: { remediations: number; windowMinutes: number };
+  /** What the resource's tags decided, when the policy has tag rules (lib/tags). */
+  tags?: TagVerdict;
+  /** `sweep`: found by the reconciliation sweep in live state, not reported by a CloudTrail event. */
+  foundBy?: 'sweep';
   nextStep: string;
   links: Link[];
 }
@@ -62,6 +69,9 @@ export function findingDocumentOf(finding: Finding, evidenceBytes: number): Find
     actor: finding.actor,
     evidence,
     remediation: { status: finding.remediation.status, reason: capLine(finding.remediation.reason, 2000) },
+    ...(finding.remediationLoop ? { remediationLoop: finding.remediationLoop } : {}),
+    ...(finding.tags ? { tags: finding.tags } : {}),
+    ...(finding.foundBy ? { foundBy: finding.foundBy } : {}),
     nextStep: nextStepOf(finding),
     links: linksOf(finding),
   };

@@ -40,8 +40,14 @@ export function resourceNameOf(resource: string): string {
   return resource.split(/[/:]/).pop() || resource;
 }
 
+/** What the subject says before the control when the remediation needs a person: it failed, or it stopped in a loop. */
+function remediationFlagOf(finding: Finding): string {
+  if (finding.remediationLoop) return 'REMEDIATION LOOP ';
+  return finding.remediation?.status === 'failed' ? 'remediation failed: ' : '';
+}
+
 export function subjectOf(finding: Finding): string {
-  return subjectLine(`[${finding.severity.toUpperCase()}] ${finding.control}: ${resourceNameOf(finding.resource)} (${finding.account} ${finding.region})`);
+  return subjectLine(`[${finding.severity.toUpperCase()}] ${remediationFlagOf(finding)}${finding.control}: ${resourceNameOf(finding.resource)} (${finding.account} ${finding.region})`);
 }
 
 export function pretty(value: unknown): string {
@@ -73,7 +79,8 @@ export function linksOf(finding: Finding): Link[] {
       break;
     }
   }
-  links.push({ label: 'CloudTrail event', url: `${base}/cloudtrailv2/home?region=${region}#/events/${encodeURIComponent(finding.event.id)}` });
+  // A drift the sweep found in live state has no CloudTrail event to open.
+  if (finding.foundBy !== 'sweep') links.push({ label: 'CloudTrail event', url: `${base}/cloudtrailv2/home?region=${region}#/events/${encodeURIComponent(finding.event.id)}` });
   return links;
 }
 
@@ -92,6 +99,9 @@ export function nextStepOf(finding: Finding): string {
       return 'No automatic fix for this control: confirm with the actor that the change was approved; if not, revert it by hand.';
   }
 }
+
+/** How an alert says a finding came from the reconciliation sweep (lib/sweep/) rather than from a CloudTrail event. */
+export const FOUND_BY_SWEEP = 'the reconciliation sweep, in live state: no CloudTrail event reported this drift (the event name is what would have reported it)';
 
 export function actorLine(finding: Finding): string {
   const actor = finding.actor;
@@ -144,7 +154,9 @@ export function messageOf(finding: Finding, maxBytes = MAX_MESSAGE_BYTES): strin
     `Who:        ${actorLine(finding)}`,
     `From:       ${actor.sourceIp ?? 'unknown'}   User agent: ${actor.userAgent ?? 'unknown'}`,
     `Event:      ${finding.event.name} (${finding.event.source}) eventID ${finding.event.id}`,
+    ...(finding.foundBy === 'sweep' ? [`Found by:   ${FOUND_BY_SWEEP}`] : []),
     `Response:   ${finding.remediation.status}: ${finding.remediation.reason}`,
+    ...(finding.tags && finding.tags.decisions.length > 0 ? [`Tags:       ${finding.tags.decisions.join('; ')}`] : []),
     `Next:       ${nextStepOf(finding)}`,
     '',
     ...linksOf(finding).map((link) => `${`${link.label}:`.padEnd(18)}${link.url}`),

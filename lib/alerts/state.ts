@@ -64,8 +64,10 @@ export class AlertStateError extends Error {
 const DAY_SECONDS = 86_400;
 
 /** A key that fits DynamoDB's 2 KB partition key whatever the resource ARN. */
-export function dedupKeyOf(finding: Pick<Finding, 'account' | 'region' | 'control' | 'resource'>): string {
-  const plain = `${finding.account}#${finding.region}#${finding.control}#${finding.resource}`;
+export function dedupKeyOf(finding: Pick<Finding, 'account' | 'region' | 'control' | 'resource'> & Partial<Pick<Finding, 'remediation' | 'remediationLoop'>>): string {
+  // A remediation loop or failure is news even right after the alerts of the remediations before it: its own window.
+  const outcome = finding.remediationLoop ? '#remediation-loop' : finding.remediation?.status === 'failed' ? '#remediation-failed' : '';
+  const plain = `${finding.account}#${finding.region}#${finding.control}#${finding.resource}${outcome}`;
   return plain.length <= 512 ? plain : `${plain.slice(0, 200)}#sha256:${createHash('sha256').update(plain).digest('hex')}`;
 }
 

@@ -74,9 +74,10 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
       }
       return { ...definitionOf(rule, busName), targets: await listTargets(busName, name) };
     },
-    async putRule(rule) {
+    async putRule(rule, tags) {
       await client.send(
         new PutRuleCommand({
+          ...(tags && Object.keys(tags).length > 0 ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
           Name: rule.name,
           EventBusName: rule.eventBusName,
           EventPattern: rule.eventPattern,
@@ -125,9 +126,15 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
         policy: orUndefined(bus.Policy),
       });
     },
-    async createBus(bus) {
+    async createBus(bus, tags) {
       await client.send(
-        new CreateEventBusCommand({ Name: bus.name, Description: bus.description, KmsKeyIdentifier: bus.kmsKeyIdentifier, DeadLetterConfig: bus.deadLetterConfig }),
+        new CreateEventBusCommand({
+          Name: bus.name,
+          Description: bus.description,
+          KmsKeyIdentifier: bus.kmsKeyIdentifier,
+          DeadLetterConfig: bus.deadLetterConfig,
+          ...(tags && Object.keys(tags).length > 0 ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
+        }),
       );
     },
     async putBusPolicy(busName, policy) {

@@ -12,6 +12,7 @@ function itemOf(baseline: Baseline) {
     definition: { S: JSON.stringify(baseline.definition) },
     capturedAt: { S: baseline.capturedAt },
     source: { S: baseline.source },
+    ...(baseline.tags ? { tags: { S: JSON.stringify(baseline.tags) } } : {}),
   };
 }
 
@@ -33,6 +34,7 @@ export function dynamoDbBaselineStore(client: DynamoDBClient, tableName: string)
           definition: JSON.parse(Item.definition?.S ?? 'null'),
           capturedAt: Item.capturedAt?.S ?? '',
           source: Item.source?.S ?? '',
+          ...(Item.tags?.S ? { tags: JSON.parse(Item.tags.S) as Record<string, string> } : {}),
         };
       } catch (cause) {
         throw new BaselineStoreError(`baseline of ${resource} is not valid JSON`, { cause });

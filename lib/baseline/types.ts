@@ -11,6 +11,8 @@ export interface Baseline<D = unknown> {
   capturedAt: string;
   /** `snapshot`, or `trusted-change <eventID> by <actor ARN>`. */
   source: string;
+  /** The resource's tags when captured, where the policy has tag rules: they still decide after it is deleted. */
+  tags?: Readonly<Record<string, string>>;
 }
 
 /** Where baselines live: DynamoDB when deployed, memory in replay and unit tests. */

@@ -37,6 +37,7 @@ export function evaluateChange(change: Change, context: EvaluationContext, contr
           event: { id: change.eventId, name: change.eventName, source: change.eventSource, time: change.eventTime },
           actor: change.actor,
           remediation: { status: 'none', reason: 'not evaluated for remediation' },
+          ...(change.origin ? { foundBy: change.origin } : {}),
         });
       }
     } catch (cause) {

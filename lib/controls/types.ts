@@ -11,6 +11,7 @@ import type { QueueLiveState, QueuePlan } from './queues/types';
 import type { RestoreTopicAttributesPlan, TopicLiveState } from './topic/types';
 import type { EventBusSettingsLiveState, RestoreBusEncryptionPlan } from './bus-encryption/types';
 import type { IamGrantLiveState, ManagedPolicyLookup, RevokeIamGrantPlan } from './iam/types';
+import type { TagVerdict } from '../tags/policy';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -69,6 +70,12 @@ export interface Finding extends FindingDraft {
   event: { id: string; name: string; source: string; time: string };
   actor: Actor;
   remediation: { status: RemediationStatus; reason: string };
+  /** `sweep`: found by the reconciliation sweep reading live state, not reported by a CloudTrail event. */
+  foundBy?: 'sweep';
+  /** What the resource's tags decided (protected, exempt, stricter mode), when the policy has tag rules. */
+  tags?: TagVerdict;
+  /** Set when remediation stopped because the responder kept undoing the same change (policy remediationLoop). */
+  remediationLoop?: { remediations: number; windowMinutes: number };
 }
 
 export interface Control {

@@ -30,4 +30,6 @@ export interface Change {
   readOnly?: boolean;
   /** The record as received, for evidence and for fields no control has needed yet. */
   record: Record<string, unknown>;
+  /** Set when no CloudTrail event reported this: the reconciliation sweep synthesised it from live state (lib/sweep/). */
+  origin?: 'sweep';
 }

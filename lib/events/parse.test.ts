@@ -1,6 +1,13 @@
 import { cloneWith, fixture, fixtureNames } from '../../test/support/fixtures';
 import { EventParseError } from './errors';
-import { parseChange, roleArnOfSession } from './parse';
+import { MAX_NESTING, parseChange, roleArnOfSession } from './parse';
+
+/** {"a":{"a":...}} `depth` levels deep, built without recursion. */
+function nest(depth: number): unknown {
+  let value: unknown = 'leaf';
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
 
 describe('parseChange', () => {
   it.each(fixtureNames())('reads the real record %s', (name) => {
@@ -99,6 +106,38 @@ describe('parseChange', () => {
     ['an envelope with no detail-type string', { 'detail-type': 5, detail: {} }],
   ])('rejects %s with an EventParseError', (_label, input) => {
     expect(() => parseChange(input)).toThrow(EventParseError);
+  });
+
+  // Found by fuzzing (test/unit/fuzz/parse.fuzz.test.ts): canonicalJson (the derived id) overflowed
+  // the stack with a RangeError instead of the typed error.
+  it.each([
+    ['requestParameters', (r: Record<string, any>) => void (r.requestParameters = nest(MAX_NESTING + 1))],
+    ['responseElements given as a JSON string', (r: Record<string, any>) => void (r.responseElements = JSON.stringify(nest(MAX_NESTING + 1)))],
+    ['an unknown field, in a record without eventID or requestID', (r: Record<string, any>) => {
+      delete r.eventID;
+      delete r.requestID;
+      r.additionalEventData = nest(100_000);
+    }],
+  ])('rejects a record nesting deeper than MAX_NESTING in %s with an EventParseError', (_label, change) => {
+    const record = cloneWith('events_DeleteRule_elastic-integrations_1.json', change);
+    expect(() => parseChange(record)).toThrow(EventParseError);
+    expect(() => parseChange(record)).toThrow(/nests deeper than 200 levels/);
+  });
+
+  it('reads a record nesting exactly MAX_NESTING levels', () => {
+    const record = cloneWith('events_DeleteRule_elastic-integrations_1.json', (r) => void (r.additionalEventData = nest(MAX_NESTING - 1)));
+    expect(parseChange(record).eventName).toBe('DeleteRule');
+  });
+
+  // Found by fuzzing: an empty eventID became the change's id, so every such record was a duplicate of the first.
+  it('uses the requestID when eventID is empty', () => {
+    const record = cloneWith('events_DeleteRule_elastic-integrations_1.json', (r) => void (r.eventID = ''));
+    expect(parseChange(record).eventId).toBe('db7cae2c-e8df-4b46-99f7-c41f7af67806');
+  });
+
+  it('derives the id when eventID and requestID are empty', () => {
+    const record = cloneWith('events_DeleteRule_elastic-integrations_1.json', (r) => void Object.assign(r, { eventID: '', requestID: '' }));
+    expect(parseChange(record).eventId).toMatch(/^derived-[0-9a-f]{32}$/);
   });
 
   it('says which field is wrong', () => {

@@ -1,9 +1,16 @@
 // zod/mini: the same validation as zod's chained API at a fraction of the bundle and cold start.
 import * as z from 'zod/mini';
 import { createHash } from 'node:crypto';
-import { canonicalJson, isRecord, parseMaybeJson } from '../util/json';
+import { canonicalJson, isRecord, nestsDeeperThan, parseMaybeJson } from '../util/json';
 import type { Actor, Change } from './change';
 import { EventParseError } from './errors';
+
+/**
+ * Records nesting objects/arrays deeper than this are rejected (EventParseError). Real CloudTrail
+ * records nest about 10 levels (documents such as policies and patterns arrive as JSON strings);
+ * 200 leaves a wide margin and keeps recursive code far from the stack limit.
+ */
+export const MAX_NESTING = 200;
 
 /** Real logs carry booleans both as JSON booleans and as "true"/"false" strings. */
 const looseBoolean = z.optional(
@@ -112,6 +119,9 @@ export function parseChange(input: unknown): Change {
     }
   }
   if (!isRecord(recordInput)) throw new EventParseError('input is not a JSON object');
+  // Deeper than any AWS API shape: refused here, typed, before recursive code (the derived
+  // id's canonicalJson, controls, alert rendering) can overflow the stack on it.
+  if (nestsDeeperThan(recordInput, MAX_NESTING)) throw new EventParseError(`record nests deeper than ${MAX_NESTING} levels`);
 
   const parsed = cloudTrailRecord.safeParse(recordInput);
   if (!parsed.success) throw new EventParseError('not a CloudTrail record', issues(parsed.error));
@@ -119,12 +129,17 @@ export function parseChange(input: unknown): Change {
 
   const request = parseMaybeJson(record.requestParameters);
   const response = parseMaybeJson(record.responseElements);
+  // Documents given as JSON strings were not in the walk above.
+  for (const [field, value, given] of [['requestParameters', request, record.requestParameters], ['responseElements', response, record.responseElements]] as const) {
+    if (value !== given && nestsDeeperThan(value, MAX_NESTING)) throw new EventParseError(`${field} nests deeper than ${MAX_NESTING} levels`);
+  }
   const account =
     record.recipientAccountId ?? envelopeAccount ?? record.userIdentity?.accountId ?? 'unknown';
   // Hand-sanitised logs sometimes lack eventID: derive a stable id from the content so
   // the same record always gets the same id (dedup, alerts), and say where it came from.
+  // An empty eventID/requestID is no id (it would make every such record a duplicate of the first).
   const eventId =
-    record.eventID ?? record.requestID ?? `derived-${createHash('sha256').update(canonicalJson(recordInput)).digest('hex').slice(0, 32)}`;
+    record.eventID || record.requestID || `derived-${createHash('sha256').update(canonicalJson(recordInput)).digest('hex').slice(0, 32)}`;
 
   return {
     eventId,

@@ -34,9 +34,38 @@ const controlSettings = z.strictObject({
   dryRun: z.optional(z.boolean()),
 });
 
+/** Modes a tag may bind a resource to: stricter than the file's, never `off` (an exemption is how a tag relaxes). */
+export const TAG_MODES = ['alert', 'remediate'] as const;
+
 export function policySchema(knownControlIds: readonly string[]) {
   const controlId = z.string().check(
     z.refine((id: string) => knownControlIds.includes(id), { message: `a known control id (${knownControlIds.join(', ')})` }),
+  );
+  const exemptionTerms = {
+    reason: z.string().check(z.minLength(1, 'a reason (who approved it and why)')),
+    expires: isoDate,
+  };
+  // Tag-driven policy (lib/tags): a resource whose tags match `match` (every key present, values
+  // globs; keys and values case-sensitive, as AWS tags are) is protected, exempt, or bound to a
+  // stricter mode for `controls`.
+  const tagRule = z.strictObject({
+    match: z.record(z.string().check(z.minLength(1, 'a tag key')), z.string()).check(
+      z.refine((m: Record<string, string>) => Object.keys(m).length > 0, { message: 'at least one tag key and value glob, e.g. { Environment: Production }' }),
+    ),
+    protect: z.optional(z.boolean()),
+    mode: z.optional(z.enum(TAG_MODES)),
+    dryRun: z.optional(z.boolean()),
+    exempt: z.optional(z.strictObject(exemptionTerms)),
+    controls: z._default(z.array(z.union([controlId, z.literal('*')])).check(z.minLength(1)), ['*']),
+  }).check(
+    z.superRefine((rule: { protect?: boolean; mode?: string; dryRun?: boolean; exempt?: unknown }, ctx) => {
+      if (rule.protect === undefined && rule.mode === undefined && rule.dryRun === undefined && rule.exempt === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'a tag rule needs at least one of protect, mode, dryRun or exempt', input: rule });
+      }
+      if (rule.exempt !== undefined && (rule.protect === true || rule.mode !== undefined || rule.dryRun !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['exempt'], message: 'a tag rule that exempts cannot also protect or set mode/dryRun: write two rules', input: rule });
+      }
+    }),
   );
   return z.strictObject({
     trustedAccounts: z._default(z.array(accountId), []),
@@ -61,6 +90,15 @@ export function policySchema(knownControlIds: readonly string[]) {
     minimumDlqRetentionSeconds: int(60, 1209600, 1209600),
     // bus-encryption-downgraded: protected buses must be encrypted with a customer managed key (not the AWS owned default).
     requireBusCmk: z._default(z.boolean(), false),
+    // Remediation-loop protection (lib/safety/remediation-loop.ts): after this many remediations of the same
+    // control on the same resource within the window, the responder stops remediating it and alerts "remediation loop".
+    remediationLoop: z._default(
+      z.strictObject({
+        maxRemediations: int(1, 100, 3),
+        windowMinutes: int(1, 1440, 60),
+      }),
+      { maxRemediations: 3, windowMinutes: 60 },
+    ),
     // access-denied-burst: this many denied calls by one principal on guarded APIs within the window raise one alert.
     accessDeniedBurst: z._default(
       z.strictObject({
@@ -107,12 +145,12 @@ export function policySchema(knownControlIds: readonly string[]) {
         z.strictObject({
           resource: z.string().check(z.minLength(1)),
           controls: z.array(z.union([controlId, z.literal('*')])).check(z.minLength(1)),
-          reason: z.string().check(z.minLength(1, 'a reason (who approved it and why)')),
-          expires: isoDate,
+          ...exemptionTerms,
         }),
       ),
       [],
     ),
+    tags: z._default(z.array(tagRule), []),
     // How alerts reach people (lib/alerts): one alert per control and resource per window,
     // then count updates; a digest instead of single alerts under a storm; Security Hub opt-in.
     alerts: z._default(
@@ -128,3 +166,4 @@ export function policySchema(knownControlIds: readonly string[]) {
 
 export type Policy = z.output<ReturnType<typeof policySchema>>;
 export type Exemption = Policy['exemptions'][number];
+export type TagRule = Policy['tags'][number];

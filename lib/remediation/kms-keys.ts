@@ -2,6 +2,7 @@ import type { CancelKeyDeletionPlan, EnableKeyPlan, EnableKeyRotationPlan, KmsKe
 import type { LiveState } from '../controls/types';
 import type { PolicyDocument } from '../iam/policy-document';
 import { NoBaselineError } from './no-baseline';
+import { keyPolicyLockoutRisk, OwnerLockoutError } from '../safety/lockout';
 import type { RemediationResult, Remediator } from './types';
 
 /** The slice of KMS the key remediations need. */
@@ -71,6 +72,9 @@ export function restoreKeyPolicyRemediator(port: KmsKeysPort): Remediator<Restor
     },
     async apply(plan, live): Promise<RemediationResult> {
       if (!plan.policy) throw new NoBaselineError(`${plan.keyArn}: ${plan.noBaseline ?? 'no baseline key policy'}`);
+      // Never put a policy that takes the key away from the account (checked here too, whoever made the plan).
+      const lockout = keyPolicyLockoutRisk(plan.policy, plan.keyArn.split(':')[4] ?? '');
+      if (lockout) throw new OwnerLockoutError(`${plan.keyArn}: ${lockout}`);
       await port.putKeyPolicy(plan.keyArn, plan.policy);
       return {
         before: live.kind === 'kms-key-policy' ? live.policy : undefined,

@@ -7,14 +7,15 @@ import type { Remediator, RemediationResult } from './types';
 export interface EventRulesPort {
   /** The rule with its targets, or undefined when it does not exist. */
   getRule(busName: string, name: string): Promise<RuleDefinition | undefined>;
-  putRule(rule: Omit<RuleDefinition, 'targets'>): Promise<void>;
+  /** Creates or updates a rule; `tags` apply when it is created (PutRule leaves an existing rule's tags as they are). */
+  putRule(rule: Omit<RuleDefinition, 'targets'>, tags?: Readonly<Record<string, string>>): Promise<void>;
   enableRule(busName: string, name: string): Promise<void>;
   /** Creates or replaces targets by Id, exactly as given; throws when EventBridge rejects any. */
   putTargets(busName: string, name: string, targets: readonly RuleTarget[]): Promise<void>;
   removeTargets(busName: string, name: string, ids: readonly string[]): Promise<void>;
   /** A custom bus (without its rules), or undefined when it does not exist. */
   getBus(busName: string): Promise<Omit<BusDefinition, 'rules'> | undefined>;
-  createBus(bus: Omit<BusDefinition, 'rules'>): Promise<void>;
+  createBus(bus: Omit<BusDefinition, 'rules'>, tags?: Readonly<Record<string, string>>): Promise<void>;
   putBusPolicy(busName: string, policy: string): Promise<void>;
   listBuses(): AsyncIterable<{ name: string; arn: string }>;
   listRules(busName: string): AsyncIterable<Omit<RuleDefinition, 'targets'>>;
@@ -27,12 +28,12 @@ export class BaselineMissingError extends Error {
 
 const RULE_READ = ['events:DescribeRule', 'events:ListTargetsByRule'];
 
-async function restoreRule(port: EventRulesPort, baseline: RuleDefinition, aspects: readonly string[], targetIds?: readonly string[]): Promise<string[]> {
+async function restoreRule(port: EventRulesPort, baseline: RuleDefinition, aspects: readonly string[], targetIds?: readonly string[], tags?: Readonly<Record<string, string>>): Promise<string[]> {
   const actions: string[] = [];
   const { targets, ...definition } = baseline;
   if (aspects.includes('definition')) {
-    await port.putRule(definition);
-    actions.push(`PutRule ${baseline.name} (bus ${baseline.eventBusName}) with the baseline definition (state ${baseline.state})`);
+    await port.putRule(definition, tags);
+    actions.push(`PutRule ${baseline.name} (bus ${baseline.eventBusName}) with the baseline definition (state ${baseline.state})${tags ? ` and tags ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`);
   }
   if (aspects.includes('state') && !aspects.includes('definition')) {
     await port.enableRule(baseline.eventBusName, baseline.name);
@@ -52,14 +53,15 @@ export function restoreRuleRemediator(port: EventRulesPort): Remediator<RestoreR
   return {
     kind: 'restore-rule',
     // PutRule and PutTargets with a RoleArn need iam:PassRole on that role.
-    iamActions: [...RULE_READ, 'events:PutRule', 'events:EnableRule', 'events:PutTargets', 'iam:PassRole'],
+    // TagResource: a recreated rule gets back the tags its baseline recorded (tag on create).
+    iamActions: [...RULE_READ, 'events:PutRule', 'events:EnableRule', 'events:PutTargets', 'events:TagResource', 'iam:PassRole'],
     async readLive(plan): Promise<LiveState> {
       return { kind: 'events-rule', ruleArn: plan.ruleArn, rule: await port.getRule(plan.eventBusName, plan.name) };
     },
     async apply(plan, live): Promise<RemediationResult> {
       if (!plan.baseline) throw new BaselineMissingError(`cannot restore rule ${plan.name}: ${NEEDS_BASELINE}`);
       const before = live.kind === 'events-rule' ? live.rule ?? null : null;
-      const actions = await restoreRule(port, plan.baseline, plan.aspects, plan.targetIds);
+      const actions = await restoreRule(port, plan.baseline, plan.aspects, plan.targetIds, plan.tags);
       return { before, after: (await port.getRule(plan.eventBusName, plan.name)) ?? null, actions };
     },
   };
@@ -87,15 +89,15 @@ export function removeTargetsRemediator(port: EventRulesPort): Remediator<Remove
 export function restoreBusRemediator(port: EventRulesPort): Remediator<RestoreBusPlan> {
   return {
     kind: 'restore-bus',
-    iamActions: ['events:DescribeEventBus', 'events:CreateEventBus', 'events:PutPermission', ...RULE_READ, 'events:PutRule', 'events:PutTargets', 'iam:PassRole'],
+    iamActions: ['events:DescribeEventBus', 'events:CreateEventBus', 'events:TagResource', 'events:PutPermission', ...RULE_READ, 'events:PutRule', 'events:PutTargets', 'iam:PassRole'],
     async readLive(plan): Promise<LiveState> {
       return { kind: 'events-bus', busArn: plan.busArn, exists: (await port.getBus(plan.busName)) !== undefined };
     },
     async apply(plan): Promise<RemediationResult> {
       if (!plan.baseline) throw new BaselineMissingError(`cannot recreate bus ${plan.busName}: ${NEEDS_BASELINE}`);
       const { rules, policy, ...bus } = plan.baseline;
-      await port.createBus(bus);
-      const actions = [`CreateEventBus ${bus.name}`];
+      await port.createBus(bus, plan.tags);
+      const actions = [`CreateEventBus ${bus.name}${plan.tags ? ` with tags ${Object.entries(plan.tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`];
       if (policy) {
         await port.putBusPolicy(bus.name, policy);
         actions.push(`PutPermission ${bus.name} Policy=<baseline policy>`);

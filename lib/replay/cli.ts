@@ -4,6 +4,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { controlById, controlIds, controls, UnknownControlError } from '../controls/registry';
 import { SEVERITIES, type Control, type Severity } from '../controls/types';
+import { loadTagsFile, TagsFileError } from '../tags/file';
+import type { TagSet } from '../tags/types';
 import { loadPolicyFile, PolicyFileError } from '../policy/load';
 import { toHtml } from './html';
 import { problemLine, replaySummary, summaryOf, summaryTable, toJson, toNdjson, toTable } from './output';
@@ -34,6 +36,9 @@ PATH: CloudTrail S3 log files ({"Records":[...]}, .json or .json.gz), directorie
 memory stays bounded whatever their size. With no PATH, replays the bundled sample events.
 
   --config FILE        policy file (default: the bundled example policy.yml)
+  --tags FILE          resource tags for the policy's tag rules: the JSON output of
+                       \`aws resourcegroupstaggingapi get-resources\`, or {"<ARN>": {"Key": "Value"}};
+                       without it, resources are judged as untagged (and findings say so)
   --format FMT         table (default), json, ndjson (one finding per line), or html
   --out FILE           write the result to FILE instead of stdout
   --since TIME         skip records before TIME (YYYY-MM-DD or ISO 8601 with a zone)
@@ -47,6 +52,8 @@ Findings are ordered by event time, then event id. Progress goes to stderr on a 
 the summary goes to stderr (and into the json and html reports).
 Exit status: 0 clean run, 1 some input could not be read (files or records), 2 bad usage or
 invalid policy, 3 a finding at or above --fail-on (takes precedence over 1).
+
+drift-responder sweep --help: the reconciliation sweep of live state in an account (or an emulator).
 `;
 
 export interface Io {
@@ -105,6 +112,8 @@ export async function main(argv: readonly string[], io: Io, now: Date = new Date
     io.stdout(USAGE);
     return command === undefined ? EXIT.usage : EXIT.clean;
   }
+  // The reconciliation sweep of live state (lib/sweep/cli.ts), loaded only when asked for: replay needs no AWS client.
+  if (command === 'sweep') return (require('../sweep/cli') as typeof import('../sweep/cli')).sweepMain(rest, io);
   if (command !== 'replay') {
     io.stderr(`drift-responder: unknown command "${command}"\n\n${USAGE}`);
     return EXIT.usage;
@@ -116,6 +125,7 @@ export async function main(argv: readonly string[], io: Io, now: Date = new Date
       allowPositionals: true,
       options: {
         config: { type: 'string' },
+        tags: { type: 'string' },
         format: { type: 'string', default: 'table' },
         out: { type: 'string' },
         since: { type: 'string' },
@@ -175,13 +185,25 @@ export async function main(argv: readonly string[], io: Io, now: Date = new Date
     return EXIT.usage;
   }
 
+  let tags: Record<string, TagSet> | undefined;
+  try {
+    tags = values.tags === undefined ? undefined : loadTagsFile(values.tags);
+  } catch (error) {
+    if (!(error instanceof TagsFileError)) throw error;
+    io.stderr(`drift-responder replay: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (policy.tags.length > 0 && tags === undefined) {
+    io.stderr(`note: the policy has ${policy.tags.length} tag rule(s) and no --tags file was given: every resource is judged as untagged\n`);
+  }
+
   const paths = args.positionals.length > 0 ? args.positionals : [BUNDLED_SAMPLES];
   const listing = listInputFiles(paths);
   const files = sized(listing.files);
   const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
   const workers = jobs ?? (files.length > 1 && totalBytes >= PARALLEL_MIN_BYTES ? Math.min(availableParallelism(), files.length) : 1);
   const progress = io.isTerminal ? terminalProgress(io.stderr, files.length, totalBytes) : undefined;
-  const settings = { policy, controls: selected, now, since, until };
+  const settings = { policy, controls: selected, now, since, until, ...(tags ? { tags } : {}) };
   let result: ReplayResult;
   try {
     result =

@@ -19,6 +19,8 @@ export function findingRecord(finding: Finding) {
     actor: finding.actor,
     evidence: finding.evidence,
     remediation: finding.remediation,
+    // The tags that decided (protected, exempt, stricter mode), when the policy has tag rules.
+    ...(finding.tags ? { tags: finding.tags } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ export interface WorkerSettings {
   now: Date;
   since?: number;
   until?: number;
+  tags?: ReplaySettings['tags'];
 }
 
 export interface WorkerTask {
@@ -61,6 +62,7 @@ export function replayInWorkers(
     now: settings.now,
     ...(settings.since !== undefined ? { since: settings.since } : {}),
     ...(settings.until !== undefined ? { until: settings.until } : {}),
+    ...(settings.tags !== undefined ? { tags: settings.tags } : {}),
   };
   const merge = () => mergeReports([...unreadable.map(unreadableReport), ...reports]);
   if (files.length === 0) return Promise.resolve(merge());

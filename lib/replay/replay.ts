@@ -4,8 +4,11 @@ import type { Control, Finding } from '../controls/types';
 import type { Change } from '../events/change';
 import { EventParseError } from '../events/errors';
 import { isEnvelope, parseChange } from '../events/parse';
-import { dryRunOf, exemptionFor } from '../policy/decide';
 import type { Policy } from '../policy/schema';
+import { decideFinding, type TaggedResource } from '../tags/finding';
+import { policyForTaggedResource } from '../tags/policy';
+import { taggableResourceOf } from '../tags/resources';
+import type { TagReading, TagSet } from '../tags/types';
 import { describePlan, remediationHeldBack } from '../responder/respond';
 import { memoryBurstCounter } from '../state/burst-counter';
 import { isRecord } from '../util/json';
@@ -22,6 +25,11 @@ export interface ReplaySettings {
   since?: number;
   until?: number;
   baselines?: BaselineLookup;
+  /**
+   * Resource tags by ARN (--tags: an export of the account's tags). A resource missing from it
+   * is untagged; without it, tag rules see every resource as untagged and findings say so.
+   */
+  tags?: Readonly<Record<string, TagSet>>;
 }
 
 export interface Problem {
@@ -95,8 +103,17 @@ export function recordJudge(settings: ReplaySettings) {
   const until = settings.until ?? Infinity;
   const windowed = settings.since !== undefined || settings.until !== undefined;
   const handled = handledEvents(controls);
-  const context = { policy, baselines: settings.baselines ?? NO_BASELINES };
-  const controlsById = new Map(controls.map((c) => [c.id, c]));
+  const baselines = settings.baselines ?? NO_BASELINES;
+  const controlIds = controls.map((c) => c.id);
+  const readingOf = (arn: string, url: string | undefined): TagReading => {
+    if (!settings.tags) return { status: 'unknown', reason: 'no tags file given (--tags)' };
+    return { status: 'known', tags: settings.tags[arn] ?? (url !== undefined ? settings.tags[url] : undefined) ?? {}, source: 'file' };
+  };
+  const taggedOf = (change: Change): TaggedResource | undefined => {
+    if (policy.tags.length === 0) return undefined;
+    const resource = taggableResourceOf(change);
+    return resource && { resource, reading: readingOf(resource.arn, resource.url) };
+  };
 
   const problem = (report: FileReport, at: RecordLocation | undefined, message: string) => {
     report.counts.problems += 1;
@@ -118,23 +135,27 @@ export function recordJudge(settings: ReplaySettings) {
   };
 
   const judge = (report: FileReport, at: RecordLocation, change: Change) => {
-    const evaluation = evaluateChange(change, context, controls);
+    const tagged = taggedOf(change);
+    const evaluationPolicy = tagged ? policyForTaggedResource(policy, tagged.resource, tagged.reading, controlIds, now) : policy;
+    const evaluation = evaluateChange(change, { policy: evaluationPolicy, baselines }, controls);
     for (const failure of evaluation.failures) {
       report.counts.controlFailures += 1;
       problem(report, at, `control ${failure.control} failed: ${failure.error.message}`);
     }
-    for (const finding of evaluation.findings) {
-      if (exemptionFor(finding.control, finding.resource, policy, now)) {
+    for (const evaluated of evaluation.findings) {
+      const decision = decideFinding(evaluated, policy, tagged, now);
+      if (decision.kind === 'off') continue;
+      if (decision.kind === 'suppressed') {
         report.counts.suppressed += 1;
         continue;
       }
-      const control = controlsById.get(finding.control) as Control;
-      const held = finding.plan ? remediationHeldBack(control, change, policy) : 'no automatic remediation for this control';
+      const finding = decision.tags ? { ...evaluated, tags: decision.tags } : evaluated;
+      const held = finding.plan ? remediationHeldBack(decision.mode, change, policy) : 'no automatic remediation for this control';
       report.findings.push({
         ...finding,
         remediation: held
           ? { status: finding.plan ? 'skipped' : 'none', reason: held }
-          : { status: 'planned', reason: `${dryRunOf(control.id, policy) ? 'dry-run: ' : ''}would ${describePlan(finding.plan!)} (after re-reading live state)` },
+          : { status: 'planned', reason: `${decision.dryRun ? 'dry-run: ' : ''}would ${describePlan(finding.plan!)} (after re-reading live state)` },
       });
     }
   };

@@ -15,6 +15,7 @@ const judge = recordJudge({
   now: settings.now,
   since: settings.since,
   until: settings.until,
+  tags: settings.tags,
 });
 const port = parentPort!;
 

@@ -25,9 +25,10 @@ import type { Remediator } from '../remediation/types';
  * and their snapshotters.
  */
 export function encryptionWiring(eventBridge: EventBridgeClient, clientConfig: { maxAttempts: number; retryMode: 'adaptive' }, trails: Pick<CloudTrailPort, 'listTrails'>) {
-  const kms = kmsAdapter(new KMSClient(clientConfig));
-  const sqs = sqsAdapter(new SQSClient(clientConfig));
-  const topics = snsTopicAdapter(new SNSClient(clientConfig));
+  const clients = { kms: new KMSClient(clientConfig), sqs: new SQSClient(clientConfig), sns: new SNSClient(clientConfig) };
+  const kms = kmsAdapter(clients.kms);
+  const sqs = sqsAdapter(clients.sqs);
+  const topics = snsTopicAdapter(clients.sns);
   const busSettings = eventBusSettingsAdapter(eventBridge);
   const snapshotters: Snapshotter[] = [
     kmsKeySnapshotter(kms, keyUsersFrom({ queues: sqs, buses: busSettings, topics, trails })),
@@ -42,5 +43,6 @@ export function encryptionWiring(eventBridge: EventBridgeClient, clientConfig: {
     removeQueueStatementsRemediator(sqs),
     restoreTopicAttributesRemediator(topics),
   ] as Remediator[];
-  return { snapshotters, remediators };
+  // The raw clients also read these resources' tags (lib/aws/tags.ts).
+  return { snapshotters, remediators, clients };
 }

@@ -4,6 +4,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { iamGrantAdapter, managedPolicyAdapter } from '../aws/iam';
+import { liveTagSource } from '../aws/tags';
+import { resourceGroupsTagDirectory } from '../aws/tag-directory';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { revokeIamGrantRemediator } from '../remediation/iam-grants';
 import path from 'node:path';
 import { alertSinkFromEnvironment } from '../alerts/wiring';
@@ -32,6 +35,11 @@ import { emfMetrics } from '../metrics/emf';
 import { restoreTrailConfigRemediator, restoreTrailSelectorsRemediator, startTrailLoggingRemediator } from '../remediation/cloudtrail';
 import { restoreEndpointPolicyRemediator } from '../remediation/endpoints';
 import { dynamoDbBurstCounter } from '../state/dynamodb-burst-counter';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { sdkClientConfig } from '../aws/client-config';
+import { ssmKillSwitch } from '../safety/kill-switch';
+import { dynamoDbLoopGuard } from '../safety/remediation-loop';
+import { dynamoDbIdempotency, type Idempotency } from './idempotency';
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
@@ -63,11 +71,15 @@ export function withOwnRulesProtected(policy: Policy, env: NodeJS.ProcessEnv): P
 function commonFromEnvironment(env: NodeJS.ProcessEnv) {
   const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
   const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadPolicyFile(policyPath(env), controlIds), env), env), env);
-  const clientConfig = { maxAttempts: 5, retryMode: 'adaptive' as const };
+  // Retries with backoff, plus request timeouts: a hung call is retried, then fails the invocation.
+  const clientConfig = sdkClientConfig(env);
   const eventBridge = new EventBridgeClient(clientConfig);
-  const cloudTrail = cloudTrailAdapter(new CloudTrailClient(clientConfig));
+  const cloudTrailClient = new CloudTrailClient(clientConfig);
+  const cloudTrail = cloudTrailAdapter(cloudTrailClient);
   // Trails are among the users that make a KMS key protected (the key snapshotter reads their KmsKeyId).
   const encryption = encryptionWiring(eventBridge, clientConfig, cloudTrail);
+  // Tag-driven policy (lib/tags): each service's own tag API, read only when the policy has tag rules.
+  const tags = liveTagSource({ eventBridge, cloudTrail: cloudTrailClient, ...encryption.clients });
   // Every kind of baseline. The responder re-captures what a trusted change touched; the
   // snapshot function (functions/snapshot.ts) captures all of them. A new kind is one entry
   // here plus a resource scope for its read actions in scripts/serverless-iam.cjs.
@@ -76,14 +88,16 @@ function commonFromEnvironment(env: NodeJS.ProcessEnv) {
   const snapshotters: Snapshotter[] = [rulesSnapshotter(eventRules), trailSnapshotter(cloudTrail), endpointSnapshotter(vpcEndpoints), ...encryption.snapshotters];
   // The baseline table arrives with the stack that deploys it; without one nothing is restored from baselines.
   const baselines = env.BASELINE_TABLE ? dynamoDbBaselineStore(new DynamoDBClient(clientConfig), env.BASELINE_TABLE) : undefined;
-  return { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption };
+  return { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption, tags };
 }
 
 /** What the snapshot function (functions/snapshot.ts) needs: the snapshotters, and the table it writes to. */
 export function snapshotDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): SnapshotDeps {
   required(env, 'BASELINE_TABLE');
-  const { log, policy, snapshotters, baselines } = commonFromEnvironment(env);
-  return { log, policy, snapshotters, baselines: baselines!, now: () => new Date() };
+  const { log, policy, snapshotters, baselines, clientConfig } = commonFromEnvironment(env);
+  // Tag rules protect resources no glob names; one paginated listing finds them (tag:GetResources).
+  const tagDirectory = resourceGroupsTagDirectory(new ResourceGroupsTaggingAPIClient(clientConfig));
+  return { log, policy, snapshotters, baselines: baselines!, now: () => new Date(), tagDirectory };
 }
 
 /**
@@ -92,7 +106,7 @@ export function snapshotDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env
  * SDK clients retry throttling and 5xx with exponential backoff (adaptive mode).
  */
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ResponderDeps {
-  const { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption } = commonFromEnvironment(env);
+  const { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption, tags } = commonFromEnvironment(env);
   // IAM is global: one client, whatever the function's region (iam-eventbridge-overgrant).
   const iam = new IAMClient(clientConfig);
   const remediators: Remediator[] = [
@@ -120,9 +134,23 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Respo
     snapshotters,
     // iam-eventbridge-overgrant reads an attached customer managed policy's default version before evaluating.
     managedPolicies: managedPolicyAdapter(iam),
+    tags,
     // access-denied-burst counts in the shared state table (serverless/resources/state.yml).
     bursts: env.STATE_TABLE ? dynamoDbBurstCounter(new DynamoDBClient(clientConfig), env.STATE_TABLE) : undefined,
     // Embedded metric format lines on stdout feed the dashboard (serverless/resources/dashboard.yml).
     metrics: env.METRICS_NAMESPACE ? emfMetrics(env.METRICS_NAMESPACE) : undefined,
+    // The global kill switch (serverless/resources/kill-switch.yml): "on" turns every remediation into dry-run.
+    killSwitch: env.KILL_SWITCH_PARAMETER ? ssmKillSwitch(new SSMClient(clientConfig), env.KILL_SWITCH_PARAMETER, { log }) : undefined,
+    // Remediation-loop protection counts remediations in the shared state table (policy remediationLoop).
+    loopGuard: env.STATE_TABLE ? dynamoDbLoopGuard(new DynamoDBClient(clientConfig), env.STATE_TABLE) : undefined,
   };
+}
+
+/**
+ * The responder's idempotency records (IDEMPOTENCY_TABLE, serverless/resources/idempotency.yml):
+ * each CloudTrail event is processed once however often it is delivered. Without the variable
+ * (local runs, tests that do not test it) every delivery is processed.
+ */
+export function idempotencyFromEnvironment(env: NodeJS.ProcessEnv = process.env): Idempotency | undefined {
+  return env.IDEMPOTENCY_TABLE ? dynamoDbIdempotency(new DynamoDBClient(sdkClientConfig(env)), env.IDEMPOTENCY_TABLE) : undefined;
 }

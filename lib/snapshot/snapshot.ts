@@ -2,6 +2,10 @@ import type { Snapshotter } from '../baseline/snapshotter';
 import type { BaselineSeeder, BaselineStore } from '../baseline/types';
 import type { Policy } from '../policy/schema';
 import { errorFields, type Logger } from '../util/log';
+import type { TagDirectory } from '../aws/tag-directory';
+import { policyWithTagProtected } from '../tags/policy';
+import { taggableKindOfArn } from '../tags/resources';
+import type { TagSet } from '../tags/types';
 
 export interface SnapshotDeps {
   policy: Policy;
@@ -9,6 +13,8 @@ export interface SnapshotDeps {
   baselines: BaselineStore & BaselineSeeder;
   now: () => Date;
   log: Logger;
+  /** Lists tagged resources when the policy has tag rules: protection by tag, and the tags each baseline records. */
+  tagDirectory?: TagDirectory;
 }
 
 export interface SnapshotSummary {
@@ -17,6 +23,18 @@ export interface SnapshotSummary {
   /** Resources that already had a baseline, left as they were. */
   kept: number;
   failures: Array<{ kind: string; error: string }>;
+}
+
+/** The account's tagged resources when the policy has tag rules; a listing that fails is reported, and globs alone decide. */
+async function taggedResources(deps: SnapshotDeps, summary: SnapshotSummary): Promise<ReadonlyMap<string, TagSet> | undefined> {
+  if (deps.policy.tags.length === 0 || !deps.tagDirectory) return undefined;
+  try {
+    return await deps.tagDirectory.taggedResources();
+  } catch (error) {
+    deps.log.error('listing tagged resources failed: resources protected only by tags are not captured this time', errorFields(error));
+    summary.failures.push({ kind: 'tags', error: `${(error as Error).name ?? 'Error'}: ${(error as Error).message}` });
+    return undefined;
+  }
 }
 
 /**
@@ -28,10 +46,15 @@ export interface SnapshotSummary {
  */
 export async function snapshotAll(deps: SnapshotDeps, { refresh = false }: { refresh?: boolean } = {}): Promise<SnapshotSummary> {
   const summary: SnapshotSummary = { stored: 0, kept: 0, failures: [] };
+  const tagged = await taggedResources(deps, summary);
+  // Resources only a tag protects are captured too; every baseline keeps the tags it had, which
+  // still decide after the resource is deleted.
+  const policy = tagged ? policyWithTagProtected(deps.policy, tagged, taggableKindOfArn) : deps.policy;
   for (const snapshotter of deps.snapshotters) {
     try {
-      for await (const captured of snapshotter.captureAll(deps.policy)) {
-        const baseline = { ...captured, capturedAt: deps.now().toISOString(), source: refresh ? 'snapshot (refresh)' : 'snapshot' };
+      for await (const captured of snapshotter.captureAll(policy)) {
+        const tags = tagged?.get(captured.resource);
+        const baseline = { ...captured, ...(tags ? { tags } : {}), capturedAt: deps.now().toISOString(), source: refresh ? 'snapshot (refresh)' : 'snapshot' };
         if (refresh) {
           await deps.baselines.put(baseline);
           summary.stored += 1;

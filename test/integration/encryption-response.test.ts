@@ -31,9 +31,8 @@ import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from 
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../../lib/responder/respond';
-import { cloneWith } from '../support/fixtures';
 import { awsClientConfig, createQueue, motoEndpoint, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
-import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, setEnvironment, type Handler as FunctionHandler } from './harness/functions';
+import { alertsFrom, cloudTrailEnvelope, coldStart as startFunction, createAlertTopic, createBaselineTable, setEnvironment, type Handler as FunctionHandler } from './harness/functions';
 
 jest.setTimeout(60_000);
 
@@ -43,7 +42,6 @@ const sns = new SNSClient(awsClientConfig());
 const sqs = new SQSClient(awsClientConfig());
 const cloudTrail = new CloudTrailClient(awsClientConfig());
 const RESPONDER_ROLE = 'arn:aws:iam::123456789012:role/drift-responder-ci-responder';
-const MALLORY = { type: 'IAMUser', principalId: 'AIDAEXAMPLEMALLORY', arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/mallory`, accountId: MOTO_ACCOUNT_ID, userName: 'mallory' };
 
 type Handler = FunctionHandler<Outcome>;
 const context = { functionName: 'responder', awsRequestId: 'test' } as Context;
@@ -104,17 +102,7 @@ async function newKey(options: { keySpec?: KeySpec; keyUsage?: KeyUsageType } = 
   return key;
 }
 
-/** The CloudTrail event EventBridge delivers: a clone of a real record, made by mallory in moto's account. */
-function envelope(fixtureName: string, change: (record: Record<string, any>) => void) {
-  const detail = cloneWith(fixtureName, (r) => {
-    change(r);
-    r.eventID = randomUUID();
-    r.awsRegion = 'us-east-1';
-    r.recipientAccountId = MOTO_ACCOUNT_ID;
-    r.userIdentity = MALLORY;
-  });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: `aws.${String(detail.eventSource).split('.')[0]}`, account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: 'us-east-1', resources: [], detail };
-}
+const envelope = cloudTrailEnvelope;
 
 const keyEvent = (fixtureName: string, key: { keyId: string; arn: string }, extra: (r: Record<string, any>) => void = () => {}) =>
   envelope(fixtureName, (r) => {

@@ -1,5 +1,6 @@
 import type { AlertDocument, FindingDocument } from '../document';
 import { digestLineOf } from '../digest-format';
+import { FOUND_BY_SWEEP } from '../format';
 
 /**
  * Slack Block Kit messages for incoming webhooks. The blocks sit in an attachment so the
@@ -71,6 +72,7 @@ function findingBlocks(f: FindingDocument, lead?: string): SlackBlock[] {
     { type: 'header', text: { type: 'plain_text', text: cut(`${f.severity.toUpperCase()}: ${f.title}`, 150, '…') } },
   ];
   if (lead) blocks.push({ type: 'section', text: mrkdwn(lead) });
+  if (f.foundBy === 'sweep') blocks.push({ type: 'context', elements: [mrkdwn(`Found by ${escape(FOUND_BY_SWEEP)}`)] });
   blocks.push(
     { type: 'section', text: mrkdwn(`*What:* ${escape(f.evidence.summary)}`) },
     {

@@ -141,6 +141,18 @@ describe('evaluateChange', () => {
     });
   });
 
+  // Found by fuzzing (test/unit/fuzz/controls.fuzz.test.ts): String() threw "Cannot convert object to
+  // primitive value" on legacy PutPermission fields given as objects with a toString key.
+  it.each([
+    ['statementId', { action: 'events:PutEvents', principal: '*', statementId: { toString: 'x' } }, 1],
+    ['principal', { action: 'events:PutEvents', principal: { toString: 'x' }, statementId: 'odd' }, 0],
+    ['condition type and key', { action: 'events:PutEvents', principal: '*', statementId: 'odd', condition: { type: { toString: 'x' }, key: { toString: 'x' }, value: 'o-a1b2c3d4e5' } }, 1],
+  ])('judges a legacy PutPermission whose %s is an object with a toString key, without throwing', (_field, params, expected) => {
+    const evaluation = evaluateChange(legacy(params), context, [busPolicyPublic]);
+    expect(evaluation.failures).toEqual([]);
+    expect(evaluation.findings).toHaveLength(expected);
+  });
+
   it('reports a policy that is not JSON as a failure of the control, keeping the others', () => {
     const change = parseChange(cloneWith(PUT_PERMISSION_POLICY, (r) => void (r.requestParameters.policy = '{not json')));
     const evaluation = evaluateChange(change, context, [busPolicyPublic, busPolicyUntrustedAccount]);

@@ -9,7 +9,7 @@ import {
   parsePolicyDocument,
   type PolicyStatement,
 } from '../../iam/policy-document';
-import { isRecord } from '../../util/json';
+import { canonicalJson, isRecord } from '../../util/json';
 
 export interface TrustContext {
   /** The bus owner's account: always trusted. */
@@ -123,6 +123,11 @@ function param(params: Record<string, unknown>, name: string): unknown {
   return key === undefined ? undefined : params[key];
 }
 
+/** A request value as text: never throws (String() does on an object whose toString is not callable). */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : canonicalJson(value);
+}
+
 /**
  * The legacy PutPermission form as the statement EventBridge stores:
  * principal an account id or `*`, an optional single condition (Type/Key/Value).
@@ -130,19 +135,19 @@ function param(params: Record<string, unknown>, name: string): unknown {
 function legacyStatement(params: Record<string, unknown>, resource: string): PolicyStatement {
   const principal = param(params, 'principal');
   const statement: PolicyStatement = {
-    Sid: String(param(params, 'statementId') ?? ''),
+    Sid: textOf(param(params, 'statementId') ?? ''),
     Effect: 'Allow',
     Principal:
       principal === '*' || principal === undefined
         ? '*'
-        : { AWS: /^\d{12}$/.test(String(principal)) ? `arn:aws:iam::${String(principal)}:root` : String(principal) },
+        : { AWS: /^\d{12}$/.test(textOf(principal)) ? `arn:aws:iam::${textOf(principal)}:root` : textOf(principal) },
     Action: param(params, 'action') ?? 'events:PutEvents',
     Resource: resource,
   };
   const condition = param(params, 'condition');
   if (isRecord(condition)) {
-    const type = String(param(condition, 'type') ?? 'StringEquals');
-    const key = String(param(condition, 'key') ?? '');
+    const type = textOf(param(condition, 'type') ?? 'StringEquals');
+    const key = textOf(param(condition, 'key') ?? '');
     statement.Condition = { [type]: { [key]: param(condition, 'value') } };
   }
   return statement;

@@ -159,6 +159,17 @@ describe('trail-selectors-weakened', () => {
     expect(run(trailSelectorsWeakened, withSelectors(selectors), baselineOf(PANTHER_ARN))).toEqual([]);
   });
 
+  // Found by fuzzing (test/unit/fuzz/controls.fuzz.test.ts): String() threw "Cannot convert object to
+  // primitive value" on an object whose toString is not a function, failing the control.
+  it.each([
+    ['a readWriteType object with a toString key', { eventSelectors: [{ readWriteType: { toString: 'All' }, includeManagementEvents: true }] }],
+    ['an advanced selector field object with a toString key', { advancedEventSelectors: [{ fieldSelectors: [{ field: { toString: 1 }, equals: ['Management'] }] }] }],
+  ])('flags %s as not recording management events, without throwing', (_what, selectors) => {
+    const evaluation = evaluateChange(parseChange(withSelectors(selectors)), { policy, baselines: baselineOf(PANTHER_ARN) }, [trailSelectorsWeakened]);
+    expect(evaluation.failures).toEqual([]);
+    expect(evaluation.findings.map((f) => f.evidence.summary)).toEqual([expect.stringContaining('no longer recorded')]);
+  });
+
   it('does not restore when the live selectors already record what the baseline did', () => {
     const [finding] = run(trailSelectorsWeakened, fixture(PANTHER), baselineOf(PANTHER_ARN));
     const plan = finding?.plan;

@@ -136,6 +136,11 @@ export interface ManagementCoverage {
 
 const NONE: ManagementCoverage = { read: false, write: false, excludedSources: [] };
 
+/** A selector value as text: never throws (String() does on an object whose toString is not callable); a non-string matches no known value. */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : canonicalJson(value);
+}
+
 function strings(value: unknown): string[] {
   return asArray(value as unknown[]).filter((v): v is string => typeof v === 'string');
 }
@@ -149,7 +154,7 @@ function intersect(lists: string[][]): string[] {
 function basicCoverage(selectors: unknown[]): ManagementCoverage {
   const management = selectors.filter((s) => isRecord(s) && (booleanOf(param(s, 'includeManagementEvents')) ?? true));
   if (management.length === 0) return NONE;
-  const type = (s: unknown) => String(param(s, 'readWriteType') ?? 'All');
+  const type = (s: unknown) => textOf(param(s, 'readWriteType') ?? 'All');
   return {
     read: management.some((s) => ['All', 'ReadOnly'].includes(type(s))),
     write: management.some((s) => ['All', 'WriteOnly'].includes(type(s))),
@@ -160,7 +165,7 @@ function basicCoverage(selectors: unknown[]): ManagementCoverage {
 /** Advanced selectors: a selector records management events when its eventCategory field equals Management. */
 function advancedCoverage(selectors: unknown[]): ManagementCoverage {
   const fieldsOf = (s: unknown) => asArray(param(s, 'fieldSelectors') as unknown[]).filter(isRecord);
-  const field = (s: unknown, name: string) => fieldsOf(s).find((f) => String(param(f, 'field') ?? '').toLowerCase() === name.toLowerCase());
+  const field = (s: unknown, name: string) => fieldsOf(s).find((f) => textOf(param(f, 'field') ?? '').toLowerCase() === name.toLowerCase());
   const management = selectors.filter((s) => strings(param(field(s, 'eventCategory'), 'equals')).includes('Management'));
   if (management.length === 0) return NONE;
   const readOnly = (s: unknown) => strings(param(field(s, 'readOnly'), 'equals')).map((v) => v.toLowerCase());

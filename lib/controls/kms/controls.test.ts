@@ -133,6 +133,15 @@ describe('key-deletion-scheduled', () => {
     expect(result !== undefined).toBe(acts);
   });
 
+  // Found by fuzzing (test/unit/fuzz/controls.fuzz.test.ts): String() threw "Cannot convert object to
+  // primitive value", so the control failed and planned no CancelKeyDeletion.
+  it('flags a deletion whose pendingWindowInDays is an object with a toString key, and plans the cancel', () => {
+    const record = cloneWith('kms_ScheduleKeyDeletion_awsdocs-kms_1.json', (r) => void (r.requestParameters.pendingWindowInDays = { toString: 'x' }));
+    const evaluation = evaluateChange(parseChange(record), { policy: allKeys, baselines: NO_BASELINES }, [keyDeletionScheduled]);
+    expect(evaluation.failures).toEqual([]);
+    expect(evaluation.findings.map((f) => f.plan?.kind)).toEqual(['cancel-key-deletion']);
+  });
+
   it('is not raised by the real CancelKeyDeletion record', () => {
     expect(evaluateChange(parseChange(fixture('kms_CancelKeyDeletion_awsdocs-kms_1.json')), { policy: allKeys, baselines: NO_BASELINES }, controls).findings).toEqual([]);
   });

@@ -72,7 +72,7 @@ export const keyDeletionScheduled = {
         resource: key.keyArn,
         title: 'KMS key scheduled for deletion: once deleted, data encrypted with it is lost for good',
         evidence: {
-          summary: `ScheduleKeyDeletion on ${key.keyId}${days !== undefined ? ` with a ${String(days)}-day window` : ''}${deletionDate ? ` (deletion on ${deletionDate})` : ''}; the key is unusable until the deletion is cancelled and the key re-enabled (${protectedBy(key.reasons)})`,
+          summary: `ScheduleKeyDeletion on ${key.keyId}${typeof days === 'number' || typeof days === 'string' ? ` with a ${days}-day window` : ''}${deletionDate ? ` (deletion on ${deletionDate})` : ''}; the key is unusable until the deletion is cancelled and the key re-enabled (${protectedBy(key.reasons)})`,
           after: { KeyState: textParam(change.responseElements, 'keyState') ?? 'PendingDeletion', ...(deletionDate ? { DeletionDate: deletionDate } : {}) },
         },
         plan: { kind: 'cancel-key-deletion', keyArn: key.keyArn, enableAfterCancel },

@@ -167,6 +167,14 @@ describe('PutTargets request parsing', () => {
     const [target] = requestedTargets(parseChange(fixture(PUT_TARGETS)));
     expect(target).toEqual(baselineRule.targets[0]);
   });
+
+  // Found by fuzzing (test/unit/fuzz/controls.fuzz.test.ts): String() threw "Cannot convert object to
+  // primitive value" on a target id or arn that is an object with a toString key, failing the target controls.
+  it.each(['id', 'arn'])('reads a target whose %s is an object with a toString key, without throwing', (field) => {
+    const record = cloneWith(PUT_TARGETS, (r) => void (r.requestParameters.targets[0][field] = { toString: 'x' }));
+    const [target] = requestedTargets(parseChange(record));
+    expect(target?.[field === 'id' ? 'Id' : 'Arn']).toBe('{"toString":"x"}');
+  });
 });
 
 describe('target-cross-account', () => {

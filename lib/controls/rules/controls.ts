@@ -46,9 +46,11 @@ const ruleBaselineResources = (change: Change, policy: Policy) => {
   return ref && isProtectedRule(ref, policy) ? [ref.arn] : [];
 };
 
-function restorePlan(ref: RuleRef, aspects: RuleAspect[], baseline: RuleDefinition | undefined, targetIds?: string[]): RestoreRulePlan {
-  return { kind: 'restore-rule', ruleArn: ref.arn, name: ref.name, eventBusName: ref.busName, aspects, baseline, ...(targetIds ? { targetIds } : {}) };
+function restorePlan(ref: RuleRef, aspects: RuleAspect[], baseline: RuleDefinition | undefined, targetIds?: string[], tags?: Readonly<Record<string, string>>): RestoreRulePlan {
+  return { kind: 'restore-rule', ruleArn: ref.arn, name: ref.name, eventBusName: ref.busName, aspects, baseline, ...(targetIds ? { targetIds } : {}), ...(tags ? { tags: { ...tags } } : {}) };
 }
+
+const tagsOf = (tags: Readonly<Record<string, string>> | undefined) => (tags ? { tags: { ...tags } } : {});
 
 const noBaselineNote = (baseline: unknown) => (baseline ? '' : `; it cannot be restored yet: ${NEEDS_BASELINE}`);
 
@@ -97,7 +99,7 @@ export const ruleDeleted = {
           before: baseline,
           after: null,
         },
-        plan: restorePlan(ref, ['definition', 'targets'], baseline),
+        plan: restorePlan(ref, ['definition', 'targets'], baseline, undefined, context.baselines.get(ref.arn)?.tags),
       },
     ];
   },
@@ -381,7 +383,7 @@ export const busDeleted = {
           before: baseline,
           after: null,
         },
-        plan: { kind: 'restore-bus', busArn: bus.arn, busName: bus.busName, baseline },
+        plan: { kind: 'restore-bus', busArn: bus.arn, busName: bus.busName, baseline, ...tagsOf(context.baselines.get(bus.arn)?.tags) },
       },
     ];
   },

@@ -117,6 +117,11 @@ function pascalKeys(value: unknown): unknown {
  * (`arn`, `id`, `roleArn`, `deadLetterConfig`, `retryPolicy`, ...); nested maps such as
  * inputTransformer.inputPathsMap hold user keys, which are kept as they are.
  */
+/** A request value as text: never throws (String() does on an object whose toString is not callable). */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : canonicalJson(value);
+}
+
 export function requestedTargets(change: Change): RuleTarget[] {
   const raw = parseMaybeJson(param(change.requestParameters, 'targets'));
   if (!Array.isArray(raw)) return [];
@@ -130,7 +135,7 @@ export function requestedTargets(change: Change): RuleTarget[] {
         InputTemplate: param(transformer, 'inputTemplate'),
       };
     }
-    return { ...target, Id: String(param(t, 'id') ?? ''), Arn: String(param(t, 'arn') ?? '') } as RuleTarget;
+    return { ...target, Id: textOf(param(t, 'id') ?? ''), Arn: textOf(param(t, 'arn') ?? '') } as RuleTarget;
   });
 }
 

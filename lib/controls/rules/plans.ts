@@ -17,6 +17,8 @@ export interface RestoreRulePlan {
   /** Restore only these targets (RemoveTargets); all baseline targets when absent. */
   targetIds?: string[];
   baseline?: RuleDefinition;
+  /** The tags its baseline recorded: a rule recreated after deletion gets them back (tag-driven policy keeps protecting it). */
+  tags?: Record<string, string>;
 }
 
 /** RemoveTargets of exactly these target ids (e.g. targets in untrusted accounts). */
@@ -34,6 +36,8 @@ export interface RestoreBusPlan {
   busArn: string;
   busName: string;
   baseline?: BusDefinition;
+  /** The tags its baseline recorded, given back to the recreated bus. */
+  tags?: Record<string, string>;
 }
 
 export type RulesPlan = RestoreRulePlan | RemoveTargetsPlan | RestoreBusPlan;

@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { awsClientConfig, createQueue, receiveAll, type TestQueue } from './aws';
+import { cloneWith } from '../../support/fixtures';
+import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll, type TestQueue } from './aws';
 
 export type Handler<R = unknown> = (event: unknown, context: Context) => Promise<R>;
-export type FunctionName = 'responder' | 'snapshot' | 'alert-digest' | 'slack-notifier';
+export type FunctionName = 'responder' | 'snapshot' | 'alert-digest' | 'slack-notifier' | 'sweep';
 
 /** Writes `policyYaml` to policy.yml in a fresh temp directory and returns its path. */
 export function writePolicy(policyYaml: string): string {
@@ -53,10 +54,10 @@ const sns = () => (snsClient ??= new SNSClient(awsClientConfig()));
 let sqsClient: SQSClient | undefined;
 const sqs = () => (sqsClient ??= new SQSClient(awsClientConfig()));
 
-/** A baselines table shaped like the stack's (partition key `resource`, on demand); returns its name. */
-export async function createBaselineTable(): Promise<string> {
+/** A baselines table shaped like the stack's (partition key `resource`, on demand), on the shared server or on `client`'s; returns its name. */
+export async function createBaselineTable(client: DynamoDBClient = dynamodb()): Promise<string> {
   const table = `baselines-${randomUUID()}`;
-  await dynamodb().send(
+  await client.send(
     new CreateTableCommand({
       TableName: table,
       AttributeDefinitions: [{ AttributeName: 'resource', AttributeType: 'S' }],
@@ -79,6 +80,24 @@ export async function createStateTable(): Promise<string> {
     }),
   );
   await dynamodb().send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
+  return table;
+}
+
+/**
+ * The responder's idempotency table (serverless/resources/idempotency.yml: partition key `id`,
+ * TTL `expiration`), on the shared server or on `client`'s; returns its name.
+ */
+export async function createIdempotencyTable(client: DynamoDBClient = dynamodb()): Promise<string> {
+  const table = `idempotency-${randomUUID()}`;
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }));
   return table;
 }
 
@@ -113,4 +132,23 @@ export async function alertsFrom(
     const envelope = JSON.parse(m.Body!);
     return document ? { ...envelope, document: JSON.parse(envelope.Message) } : envelope;
   });
+}
+
+/** An IAM user of moto's account who is not trusted: the actor of the changes the tests replay. */
+export const MALLORY = { type: 'IAMUser', principalId: 'AIDAEXAMPLEMALLORY', arn: `arn:aws:iam::${MOTO_ACCOUNT_ID}:user/mallory`, accountId: MOTO_ACCOUNT_ID, userName: 'mallory' };
+
+/**
+ * The CloudTrail event EventBridge delivers: a clone of a real record (test/fixtures/cloudtrail)
+ * with `change` applied, a fresh eventID, in moto's account and us-east-1, made by mallory.
+ */
+export function cloudTrailEnvelope(fixtureName: string, change: (record: Record<string, any>) => void) {
+  const detail = cloneWith(fixtureName, (r) => {
+    change(r);
+    r.eventID = randomUUID();
+    r.awsRegion = 'us-east-1';
+    r.recipientAccountId = MOTO_ACCOUNT_ID;
+    r.userIdentity = MALLORY;
+  });
+  const source = `aws.${String(detail.eventSource).split('.')[0]}`;
+  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source, account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: 'us-east-1', resources: [], detail };
 }

@@ -15,7 +15,33 @@ export interface MotoHandle {
 export interface StartMotoOptions {
   /** How long to wait for the server to answer HTTP. Default 30 000 ms. */
   timeoutMs?: number;
+  /**
+   * Make DynamoDB item operations atomic, as DynamoDB's are. moto 5.2.5's server is threaded and
+   * its Table.put_item reads the item, evaluates the ConditionExpression and stores the new item
+   * with no lock, so two concurrent conditional writes to one item can both succeed. Measured on
+   * a fresh server with Powertools' idempotency condition (`attribute_not_exists(#id) OR
+   * #expiry < :now OR (...)`): 2 concurrent PutItems had two winners in 5-8 rounds of 300, 10
+   * concurrent ones in 1 round of 200. With this option (one lock around the backend's item
+   * operations): none in 300 and 200 rounds.
+   */
+  atomicDynamoDb?: boolean;
 }
+
+/** `python -c` program: moto's server with DynamoDBBackend's item operations under one lock. */
+const ATOMIC_DYNAMODB_SERVER = [
+  'import threading',
+  'from moto.dynamodb.models import DynamoDBBackend',
+  'lock = threading.RLock()',
+  'def locked(operation):',
+  '    def run(*args, **kwargs):',
+  '        with lock:',
+  '            return operation(*args, **kwargs)',
+  '    return run',
+  "for name in ('put_item', 'update_item', 'delete_item', 'get_item', 'transact_write_items', 'query', 'scan'):",
+  '    setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))',
+  'from moto.server import main',
+  'main()',
+].join('\n');
 
 /** test/integration/harness -> repo root */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -75,9 +101,10 @@ async function answersHttp(endpoint: string): Promise<boolean> {
   }
 }
 
-async function startOnce(port: number, timeoutMs: number): Promise<MotoHandle | 'port-in-use'> {
+async function startOnce(port: number, timeoutMs: number, atomicDynamoDb = false): Promise<MotoHandle | 'port-in-use'> {
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(VENV_PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const program = atomicDynamoDb ? ['-c', ATOMIC_DYNAMODB_SERVER] : ['-m', 'moto.server'];
+  const child = spawn(VENV_PYTHON, [...program, '-H', '127.0.0.1', '-p', String(port)], {
     cwd: REPO_ROOT,
     env: { ...process.env, MOTO_PORT: String(port), PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -156,7 +183,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoHan
   }
   for (let attempt = 1; ; attempt++) {
     const port = await findFreePort();
-    const handle = await startOnce(port, timeoutMs);
+    const handle = await startOnce(port, timeoutMs, options.atomicDynamoDb);
     if (handle !== 'port-in-use') return handle;
     if (attempt >= 3) throw new Error(`moto server: port ${port} was taken 3 times in a row; giving up`);
   }

@@ -13,7 +13,9 @@ import { eventPatternsOf } from '../../../lib/controls/patterns';
 import { controls } from '../../../lib/controls/registry';
 import type { Control } from '../../../lib/controls/types';
 import { flushDepsFromEnvironment } from '../../../lib/alerts/wiring';
-import { depsFromEnvironment } from '../../../lib/responder/wiring';
+import { depsFromEnvironment, idempotencyFromEnvironment } from '../../../lib/responder/wiring';
+import { lambdaSweepTrigger } from '../../../lib/sweep/trigger';
+import { DEFAULT_EVENTBRIDGE_RPS, sweepWiringFromEnvironment } from '../../../lib/sweep/wiring';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { readZipEntry, zipEntryNames } = require('../../../serverless/zip-entry.cjs') as {
@@ -60,6 +62,7 @@ const deps = depsFromEnvironment({
   ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:stack-test',
   BASELINE_TABLE: 'stack-test-baselines',
   STATE_TABLE: 'stack-test-state',
+  KILL_SWITCH_PARAMETER: '/stack-test/kill-switch',
 });
 const remediatorActions = deps.remediators.flatMap((r) => r.iamActions);
 const sinkActions = [...deps.alerts.iamActions];
@@ -68,10 +71,18 @@ const snapshotterActions = (deps.snapshotters ?? []).flatMap((s) => s.iamActions
 const baselineStoreActions = [...(deps.baselines as unknown as { iamActions: string[] }).iamActions];
 const BASELINE_TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
 /** DynamoDB actions on the shared state table: the alert sink's dedup/storm/rate state and the burst counter. */
-const stateTableActions = [...sinkActions, ...((deps as unknown as { bursts?: { iamActions: string[] } }).bursts?.iamActions ?? [])].filter((a) => a.startsWith('dynamodb:'));
+const stateTableActions = [...sinkActions, ...((deps as unknown as { bursts?: { iamActions: string[] } }).bursts?.iamActions ?? []), ...(deps.loopGuard?.iamActions ?? [])].filter((a) => a.startsWith('dynamodb:'));
+/** The kill switch reads its one SSM parameter (lib/safety/kill-switch.ts); the remediation-loop guard writes the state table. */
+const safetyActions = [...(deps.killSwitch?.iamActions ?? []), ...(deps.loopGuard?.iamActions ?? [])];
 /** iam-eventbridge-overgrant reads attached customer managed policies before evaluating. */
 const managedPolicyActions = [...(deps.managedPolicies?.iamActions ?? [])];
-const declaredActions = [...new Set([...remediatorActions, ...sinkActions, ...snapshotterActions, ...baselineStoreActions, ...BASELINE_TABLE_KEY_ACTIONS, ...managedPolicyActions])].sort();
+/** Idempotency records (one per CloudTrail event) in their own table (lib/responder/idempotency.ts). */
+const idempotencyActions = [...idempotencyFromEnvironment({ IDEMPOTENCY_TABLE: 'stack-test-idempotency' })!.iamActions];
+/** Tag-driven policy: the tags of the resource a change acted on, read with each service's own API (lib/aws/tags.ts). */
+const tagReaderActions = [...(deps.tags?.iamActions ?? [])];
+/** After restarting a stopped trail the responder invokes the sweep function (lib/sweep/trigger.ts). */
+const sweepTriggerActions = [...lambdaSweepTrigger(undefined as never, 'stack-test-sweep').iamActions];
+const declaredActions = [...new Set([...remediatorActions, ...sinkActions, ...snapshotterActions, ...baselineStoreActions, ...BASELINE_TABLE_KEY_ACTIONS, ...managedPolicyActions, ...idempotencyActions, ...safetyActions, ...tagReaderActions, ...sweepTriggerActions])].sort();
 
 /** EventBridge actions on rules (resource type `rule`: rule/NAME and rule/BUS/NAME). */
 const RULE_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule', 'events:PutRule', 'events:EnableRule', 'events:PutTargets', 'events:RemoveTargets'];
@@ -94,7 +105,21 @@ const NO_RESOURCE_LEVEL_PERMISSIONS = [
   // (EC2 Describe* actions never have one).
   'cloudtrail:DescribeTrails',
   'ec2:DescribeVpcEndpoints',
+  // Same reference, AWS Resource Groups Tagging API Actions table: no resource type for
+  // GetResources (the snapshot function lists resources that only their tags protect).
+  'tag:GetResources',
 ];
+/** Tag-driven policy: the responder reads the tags of the resource a change acted on, with each service's own API. */
+const TAG_READER_SCOPES: Record<string, Json> = {
+  'events:ListTagsForResource': [
+    { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*' },
+    { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*' },
+  ],
+  'kms:ListResourceTags': { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' },
+  'sqs:ListQueueTags': { 'Fn::Sub': 'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*' },
+  'cloudtrail:ListTags': { 'Fn::Sub': 'arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*' },
+  'sns:ListTagsForResource': { 'Fn::Sub': 'arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*' },
+};
 /** CloudTrail actions on trails (resource type `trail`, this account and region). */
 const TRAIL_ACTIONS = ['cloudtrail:GetTrailStatus', 'cloudtrail:StartLogging', 'cloudtrail:GetEventSelectors', 'cloudtrail:PutEventSelectors', 'cloudtrail:GetTrail', 'cloudtrail:UpdateTrail'];
 /** Encryption controls: remediation and baselines of this account's keys, queues and topics. */
@@ -104,6 +129,10 @@ const TOPIC_ACTIONS = ['sns:GetTopicAttributes', 'sns:SetTopicAttributes'];
 
 /** Actions the runtime itself needs besides the declared ones, and where. */
 const LOG_GROUP = `log-group:/aws/lambda/${FUNCTION_NAME}:`;
+/** The loop guard skips changes by the responder's and the sweep's roles (by their RoleName: a reference would be a cycle). */
+const OWN_PRINCIPALS = {
+  'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/drift-responder-${STAGE}-us-east-1-responder,arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/drift-responder-${STAGE}-us-east-1-sweep`,
+};
 const RUNTIME_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
 
 /** The one resource scope each granted action may have. */
@@ -111,6 +140,9 @@ function expectedScope(action: string): (resource: Json) => boolean {
   const eventBuses = { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/*' };
   const is = (expected: Json) => (resource: Json) => JSON.stringify(resource) === JSON.stringify(expected);
   if (NO_RESOURCE_LEVEL_PERMISSIONS.includes(action)) return is('*');
+  if (action in TAG_READER_SCOPES) return (resource) => asArray(TAG_READER_SCOPES[action]).some((scope) => is(scope)(resource));
+  // A recreated bus or rule gets back its baseline's tags: this account's buses and rules.
+  if (action === 'events:TagResource') return (resource) => asArray(TAG_READER_SCOPES['events:ListTagsForResource']).some((scope) => is(scope)(resource));
   if (TRAIL_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/*' });
   if (action === 'ec2:ModifyVpcEndpoint') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-endpoint/*' });
   if (RULE_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*' });
@@ -121,16 +153,21 @@ function expectedScope(action: string): (resource: Json) => boolean {
   if (managedPolicyActions.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*' });
   if ((remediatorActions.includes(action) || snapshotterActions.includes(action)) && action.startsWith('events:')) return is(eventBuses);
   if (action === 'sns:Publish') return is(ref('AlertTopic'));
+  if (action === 'lambda:InvokeFunction') return is(arnOf('SweepLambdaFunction'));
   if (KEY_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' });
   if (QUEUE_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:*' });
   if (TOPIC_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*' });
   if (action === 'kms:GenerateDataKey' || action === 'kms:Decrypt' || action === 'kms:Encrypt') return is(arnOf('DriftKey')); // topic, DLQ, table encryption
   if (action.startsWith('dynamodb:')) {
     // Baselines in their table; alert dedup/storm state (and other short-lived state) in the state table.
-    return (r) => (baselineStoreActions.includes(action) && is(arnOf('BaselineTable'))(r)) || (stateTableActions.includes(action) && is(arnOf('StateTable'))(r));
+    return (r) =>
+      (baselineStoreActions.includes(action) && is(arnOf('BaselineTable'))(r)) ||
+      (stateTableActions.includes(action) && is(arnOf('StateTable'))(r)) ||
+      (idempotencyActions.includes(action) && is(arnOf('IdempotencyTable'))(r));
   }
   if (action === 'securityhub:BatchImportFindings') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default' });
   if (action === 'securityhub:GetFindings' || action === 'securityhub:BatchUpdateFindings') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default' });
+  if (action === 'ssm:GetParameter') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${KillSwitchParameter}' });
   if (action === 'sqs:SendMessage') return is(arnOf('ResponderDeadLetterQueue'));
   if (action.startsWith('logs:')) return (r) => typeof r?.['Fn::Sub'] === 'string' && r['Fn::Sub'].includes(LOG_GROUP);
   throw new Error(`the test has no expected resource scope for ${action}: add one`);
@@ -275,9 +312,37 @@ describe('scripts/serverless-rules.cjs with patterns from several event sources'
   });
 });
 
+/** The customer managed policies of this stack attached to a role (the generated declared actions). */
+const managedPoliciesOf = (roleId: string) => resources('AWS::IAM::ManagedPolicy').filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref(roleId)]));
+/** Every statement a role has: its inline policies and the stack's managed policies attached to it. */
+const roleStatements = (roleId: string): Statement[] => [
+  ...(resource(roleId).Properties.Policies ?? []).flatMap((p: Json) => p.PolicyDocument.Statement),
+  ...managedPoliciesOf(roleId).flatMap(([, p]) => p.Properties.PolicyDocument.Statement),
+];
+/**
+ * A policy's size as deployed (IAM counts characters, whitespace aside), measured with long
+ * values: the GovCloud partition, a long region, and a long generated name for referenced resources.
+ */
+const deployedSize = (value: Json) =>
+  JSON.stringify(value, (_k, v) => {
+    if (v && typeof v === 'object' && typeof v['Fn::Sub'] === 'string') return v['Fn::Sub'].replace(/\$\{AWS::Partition\}/g, 'aws-us-gov').replace(/\$\{AWS::Region\}/g, 'ap-southeast-2').replace(/\$\{AWS::AccountId\}/g, '123456789012').replace(/\$\{KillSwitchParameter\}/g, `/drift-responder-${STAGE}/kill-switch`);
+    if (v && typeof v === 'object' && (v['Fn::GetAtt'] || v.Ref)) return `arn:aws-us-gov:dynamodb:ap-southeast-2:123456789012:table/drift-responder-${STAGE}-a-long-generated-name-ABCDEFGHIJ`;
+    return v;
+  }).length;
+
+describe('IAM quotas', () => {
+  // IAM and AWS STS quotas: a role's inline policies hold at most 10,240 characters in all, a
+  // managed policy 6,144 (whitespace aside). Over either, the deploy fails.
+  it.each(['ResponderRole', 'SnapshotRole', 'SweepRole', 'SweepSchedulerRole', 'AlertDigestRole', 'SlackNotifierRole'])('%s: inline policies under 10,240 characters, each attached managed policy under 6,144', (roleId) => {
+    const sizes = { inline: deployedSize(resource(roleId).Properties.Policies ?? []), managed: managedPoliciesOf(roleId).map(([, p]) => deployedSize(p.Properties.PolicyDocument)) };
+    expect(sizes.inline).toBeLessThan(10_240);
+    for (const size of sizes.managed) expect(size).toBeLessThan(6144);
+  });
+});
+
 describe('the responder role grants exactly what the code declares', () => {
   const role = () => resource('ResponderRole');
-  const statements = (): Statement[] => role().Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+  const statements = (): Statement[] => roleStatements('ResponderRole');
   const granted = () => [...new Set(statements().flatMap((s) => asArray(s.Action)))].sort();
 
   it('every control that remediates has a remediator in the wiring', () => {
@@ -285,7 +350,7 @@ describe('the responder role grants exactly what the code declares', () => {
     for (const control of controls as readonly Control[]) if (control.remediation) expect(kinds).toContain(control.remediation);
   });
 
-  it('the function runs as this role, which nothing else extends', () => {
+  it('the function runs as this role, which nothing extends but its own generated managed policies', () => {
     expect(resource('ResponderLambdaFunction').Properties.Role).toEqual({ 'Fn::Sub': '${ResponderRole.Arn}' });
     expect(role().Properties.ManagedPolicyArns ?? []).toEqual([]);
     expect(role().Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -294,8 +359,9 @@ describe('the responder role grants exactly what the code declares', () => {
     const attached = [...resources('AWS::IAM::Policy'), ...resources('AWS::IAM::ManagedPolicy')].filter(([, p]) =>
       JSON.stringify(p.Properties.Roles ?? []).includes('ResponderRole'),
     );
-    expect(attached).toEqual([]);
-    expect(resources('AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['AlertDigestRole', 'ResponderRole', 'SlackNotifierRole', 'SnapshotRole']);
+    expect(attached.map(([id]) => id)).toEqual(managedPoliciesOf('ResponderRole').map(([id]) => id));
+    expect(attached.map(([id]) => id)).toEqual(expect.arrayContaining(['ResponderDeclaredActions1']));
+    expect(resources('AWS::IAM::Role').map(([id]) => id).sort()).toEqual(['AlertDigestRole', 'ResponderRole', 'SlackNotifierRole', 'SnapshotRole', 'SweepRole', 'SweepSchedulerRole']);
   });
 
   it.each(declaredActions)('grants the declared action %s', (action) => {
@@ -320,6 +386,12 @@ describe('the responder role grants exactly what the code declares', () => {
       .flatMap((s) => asArray(s.Resource));
     expect(onResources.length).toBeGreaterThan(0);
     for (const r of onResources) expect({ action, resource: r, ok: scoped(r) }).toEqual({ action, resource: r, ok: true });
+  });
+});
+
+describe('tag-driven policy', () => {
+  it('the responder may read the tags of buses, rules, keys, queues, trails and topics, each with its service\'s own API', () => {
+    expect(tagReaderActions.sort()).toEqual(Object.keys(TAG_READER_SCOPES).sort());
   });
 });
 
@@ -393,7 +465,7 @@ describe('encryption and TLS-only policies', () => {
   });
 
   it('every queue and topic in the stack is one of those', () => {
-    expect(resources('AWS::SQS::Queue').map(([id]) => id).sort()).toEqual(['ResponderDeadLetterQueue', 'RuleDeadLetterQueue', 'SlackDeadLetterQueue']);
+    expect(resources('AWS::SQS::Queue').map(([id]) => id).sort()).toEqual(['ResponderDeadLetterQueue', 'RuleDeadLetterQueue', 'SlackDeadLetterQueue', 'SweepScheduleDeadLetterQueue']);
     expect(resources('AWS::SNS::Topic').map(([id]) => id)).toEqual(['AlertTopic']);
   });
 
@@ -442,7 +514,7 @@ describe('the function', () => {
     expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'functions/responder.handler', MemorySize: 256, FunctionName: FUNCTION_NAME });
     expect(fn.Timeout).toBeGreaterThanOrEqual(10);
     expect(fn.Timeout).toBeLessThanOrEqual(60);
-    expect(fn.Environment.Variables).toMatchObject({ ALERT_TOPIC_ARN: ref('AlertTopic'), RESPONDER_PRINCIPALS: arnOf('ResponderRole') });
+    expect(fn.Environment.Variables).toMatchObject({ ALERT_TOPIC_ARN: ref('AlertTopic'), RESPONDER_PRINCIPALS: OWN_PRINCIPALS });
     expect(fn.Environment.Variables.DRIFT_POLICY_FILE).toBeUndefined(); // the shipped policy.yml is used
   });
 
@@ -469,7 +541,7 @@ describe('the function', () => {
   });
 
   // package.individually: each function has its own zip with only its own bundle.
-  it.each(['responder', 'snapshot', 'alertDigest', 'slackNotifier'])(
+  it.each(['responder', 'snapshot', 'alertDigest', 'slackNotifier', 'sweep'])(
     'the %s zip ships policy.yml at its root, byte-identical to the repo policy.yml, and only its own bundle',
     (fn) => {
       const zip = path.join(packageDir, `${fn}.zip`);
@@ -527,7 +599,7 @@ describe('baselines: the table, the snapshot function, the responder\'s own rule
   it('the snapshot function runs as its own role: snapshotter reads, PutItem on the table, the key, its logs; nothing else', () => {
     expect(resource('SnapshotLambdaFunction').Properties).toMatchObject({ Role: { 'Fn::Sub': '${SnapshotRole.Arn}' }, Handler: 'functions/snapshot.handler', Runtime: 'nodejs22.x' });
     const granted = [...new Set(snapshotStatements().flatMap((st) => asArray(st.Action)))].sort();
-    const expected = [...new Set([...snapshotterActions, 'dynamodb:PutItem', ...BASELINE_TABLE_KEY_ACTIONS, 'logs:CreateLogStream', 'logs:PutLogEvents'])].sort();
+    const expected = [...new Set([...snapshotterActions, 'dynamodb:PutItem', ...BASELINE_TABLE_KEY_ACTIONS, 'tag:GetResources', 'logs:CreateLogStream', 'logs:PutLogEvents'])].sort();
     expect(granted).toEqual(expected);
     for (const st of snapshotStatements()) {
       for (const action of asArray(st.Action) as string[]) {
@@ -543,13 +615,13 @@ describe('baselines: the table, the snapshot function, the responder\'s own rule
     const keySnapshotter = (deps.snapshotters ?? []).find((s) => s.kind === 'kms-key');
     expect(keySnapshotter?.iamActions).toContain('cloudtrail:DescribeTrails');
     for (const role of ['SnapshotRole', 'ResponderRole']) {
-      const statements: Statement[] = resource(role).Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+      const statements: Statement[] = roleStatements(role);
       expect({ role, grants: statements.some((st) => st.Effect === 'Allow' && asArray(st.Action).includes('cloudtrail:DescribeTrails') && asArray(st.Resource).includes('*')) }).toEqual({ role, grants: true });
     }
   });
 
   it('iam:PassRole (restoring a rule or target role, or a trail\'s log delivery role) is limited to this account\'s roles passed to EventBridge or CloudTrail', () => {
-    const statements: Statement[] = resource('ResponderRole').Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+    const statements: Statement[] = roleStatements('ResponderRole');
     const passRole = statements.filter((st) => asArray(st.Action).includes('iam:PassRole'));
     expect(passRole.length).toBeGreaterThan(0);
     for (const st of passRole) expect(st.Condition).toEqual({ StringEquals: { 'iam:PassedToService': ['events.amazonaws.com', 'cloudtrail.amazonaws.com'] } });
@@ -579,7 +651,7 @@ describe('baselines: the table, the snapshot function, the responder\'s own rule
 });
 
 describe('alert channels: the Slack notifier and the alert digest (serverless/resources/alerting.yml)', () => {
-  const statementsOf = (roleId: string): Statement[] => resource(roleId).Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+  const statementsOf = (roleId: string): Statement[] => roleStatements(roleId);
   const grants = (statements: Statement[]) => statements.flatMap((st) => asArray(st.Action).flatMap((a) => asArray(st.Resource).map((r) => ({ action: a as string, resource: r }))));
 
   it('the notifier reads exactly one SSM parameter, named by the slackWebhookParameter param, only when it is set', () => {
@@ -729,5 +801,204 @@ describe('self-monitoring and tamper detection', () => {
     }
     for (const [fn] of resources('AWS::Lambda::Function')) expect(body).toContain(`\${${fn}}`);
     for (const [queue] of resources('AWS::SQS::Queue')) expect(body).toContain(`\${${queue}.QueueName}`);
+  });
+});
+
+describe('idempotency: one record per CloudTrail event (serverless/resources/idempotency.yml)', () => {
+  const iamDocuments = (): Array<[string, Statement[]]> =>
+    resources('AWS::IAM::Role').map(([id]) => [id, roleStatements(id)]);
+
+  it('the table is keyed by id, expires items through TTL, is encrypted with the stack key, has point-in-time recovery, and goes with the stack', () => {
+    const table = template.Resources.IdempotencyTable as Resource & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.DeletionPolicy).toBe('Delete');
+    expect(table.UpdateReplacePolicy).toBe('Delete');
+    expect(table.Properties).toMatchObject({
+      TableName: 'drift-responder-ci-idempotency',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      // Powertools' DynamoDB persistence layer writes the expiry (epoch seconds) to `expiration`.
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf('DriftKey') },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('the responder knows the table', () => {
+    expect(resource('ResponderLambdaFunction').Properties.Environment.Variables.IDEMPOTENCY_TABLE).toEqual(ref('IdempotencyTable'));
+  });
+
+  it('only the responder role may use it, with exactly the record actions, on that table alone (and the key it is encrypted with)', () => {
+    const onTable = iamDocuments().flatMap(([id, statements]) =>
+      statements.filter((s) => JSON.stringify(s.Resource ?? null).includes('IdempotencyTable')).map((s) => ({ id, actions: asArray(s.Action).sort(), resource: s.Resource })),
+    );
+    expect(onTable).toEqual([{ id: 'ResponderRole', actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: arnOf('IdempotencyTable') }]);
+    const responder = iamDocuments().find(([id]) => id === 'ResponderRole')![1];
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+      expect(responder.filter((s) => asArray(s.Action).includes(action)).flatMap((s) => asArray(s.Resource))).toContainEqual(arnOf('DriftKey'));
+    }
+  });
+});
+
+describe('the kill switch (serverless/resources/kill-switch.yml)', () => {
+  it('is an SSM String parameter of this stack, created "off", accepting only on or off', () => {
+    expect(resource('KillSwitchParameter').Type).toBe('AWS::SSM::Parameter');
+    expect(resource('KillSwitchParameter').Properties).toMatchObject({
+      Name: '/drift-responder/ci/kill-switch',
+      Type: 'String',
+      Value: 'off',
+      AllowedPattern: '^(on|off)$',
+    });
+  });
+
+  it('the responder knows its name and the code reads it', () => {
+    expect(resource('ResponderLambdaFunction').Properties.Environment.Variables.KILL_SWITCH_PARAMETER).toEqual(ref('KillSwitchParameter'));
+    expect(deps.killSwitch?.iamActions).toEqual(['ssm:GetParameter']);
+  });
+
+  it('the responder role may read that parameter alone, and change no parameter', () => {
+    const responder: Statement[] = roleStatements('ResponderRole');
+    const ssm = responder.filter((s) => asArray(s.Action).some((a) => a.startsWith('ssm:')));
+    expect(ssm.map((s) => ({ actions: asArray(s.Action), resource: s.Resource }))).toEqual([
+      { actions: ['ssm:GetParameter'], resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${KillSwitchParameter}' } },
+    ]);
+  });
+});
+
+describe('what checkov checks (scripts/check-stack.sh; serverless/resources/checkov.yml)', () => {
+  it('every log group is encrypted with the stack key, which CloudWatch Logs may use only for this stack\'s function log groups', () => {
+    const groups = resources('AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThan(0);
+    expect(groups.filter(([, g]) => JSON.stringify(g.Properties.KmsKeyId) !== JSON.stringify(arnOf('DriftKey'))).map(([id]) => id)).toEqual([]);
+    const logs = (resource('DriftKey').Properties.KeyPolicy.Statement as Statement[]).filter(
+      (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: { 'Fn::Sub': 'logs.${AWS::Region}.amazonaws.com' } }),
+    );
+    expect(logs).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Condition: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/drift-responder-${STAGE}-*` },
+          },
+        },
+      }),
+    ]);
+    for (const [, g] of groups) expect(g.Properties.LogGroupName).toMatch(new RegExp(`^/aws/lambda/drift-responder-${STAGE}-`));
+  });
+
+  it('the deployment bucket keeps earlier versions of the artifacts', () => {
+    expect(resource('ServerlessDeploymentBucket').Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+  });
+
+  it('every suppressed check names a checkov check id and gives a reason', () => {
+    const skips = Object.entries(template.Resources).flatMap(([id, r]) =>
+      asArray<{ id?: unknown; comment?: unknown }>((r as Json).Metadata?.checkov?.skip).map((s) => ({ resource: id, ...s })),
+    );
+    expect(skips.length).toBeGreaterThan(0);
+    expect(skips.filter((s) => typeof s.id !== 'string' || !/^CKV2?_AWS_\d+$/.test(s.id) || typeof s.comment !== 'string' || s.comment.length < 40)).toEqual([]);
+  });
+});
+
+describe('the reconciliation sweep (serverless/resources/sweep.yml)', () => {
+  const wiring = sweepWiringFromEnvironment({
+    DRIFT_POLICY_FILE: path.join(ROOT, 'policy.yml'),
+    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:stack-test',
+    BASELINE_TABLE: 'stack-test-baselines',
+    STATE_TABLE: 'stack-test-state',
+    KILL_SWITCH_PARAMETER: '/stack-test/kill-switch',
+  });
+  /** The responder's pipeline minus what the sweep never does: handle deliveries (idempotency), count denials, read IAM policies, trigger itself. */
+  const pipelineActions = [...remediatorActions, ...sinkActions, ...snapshotterActions, ...baselineStoreActions, ...BASELINE_TABLE_KEY_ACTIONS, ...safetyActions, ...tagReaderActions];
+  const sweepActions = new Set([...pipelineActions, ...wiring.iamActions.readers, ...wiring.iamActions.catalog, ...wiring.iamActions.checkpoints]);
+  /** Its inline policy (logs) and the managed policies attached to it (the declared actions: more than a role's inline policies may hold). */
+  const managed = () => resources('AWS::IAM::ManagedPolicy').filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref('SweepRole')]));
+  const statements = (): Statement[] => [
+    ...resource('SweepRole').Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement),
+    ...managed().flatMap(([, p]) => p.Properties.PolicyDocument.Statement),
+  ];
+
+  /** The sweep's own scopes; everything it shares with the responder has the responder's. */
+  function sweepScope(action: string): (resource: Json) => boolean {
+    const is = (expected: Json) => (r: Json) => JSON.stringify(r) === JSON.stringify(expected);
+    if (action === 'dynamodb:Scan') return is(arnOf('BaselineTable'));
+    if (wiring.iamActions.checkpoints.includes(action)) return (r) => is(arnOf('StateTable'))(r) || expectedScope(action)(r);
+    if (action === 'sns:ListSubscriptionsByTopic') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*' });
+    if (action.startsWith('logs:')) return (r) => typeof r?.['Fn::Sub'] === 'string' && r['Fn::Sub'].includes(`log-group:/aws/lambda/drift-responder-${STAGE}-sweep:`);
+    return expectedScope(action);
+  }
+
+  it('runs functions/sweep.ts as its own role, with the responder\'s environment and a rate limit', () => {
+    const fn = resource('SweepLambdaFunction').Properties;
+    const responderVariables = resource('ResponderLambdaFunction').Properties.Environment.Variables;
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'functions/sweep.handler', FunctionName: `drift-responder-${STAGE}-sweep`, Role: { 'Fn::Sub': '${SweepRole.Arn}' } });
+    expect(fn.Timeout).toBeGreaterThan(60); // the budget stops 20 s before it
+    expect(fn.Environment.Variables).toEqual({ ...responderVariables, SWEEP_EVENTBRIDGE_RPS: String(DEFAULT_EVENTBRIDGE_RPS) });
+    expect(responderVariables.SWEEP_FUNCTION_NAME).toBe(fn.FunctionName);
+    expect(responderVariables.RESPONDER_PRINCIPALS).toEqual(OWN_PRINCIPALS);
+    expect([resource('ResponderRole').Properties.RoleName, resource('SweepRole').Properties.RoleName]).toEqual([
+      `drift-responder-${STAGE}-us-east-1-responder`,
+      `drift-responder-${STAGE}-us-east-1-sweep`,
+    ]);
+  });
+
+  it('its role grants nothing beyond what the sweep declares and its logs, each on its narrowest resource', () => {
+    const granted = [...new Set(statements().flatMap((st) => asArray(st.Action)))];
+    expect(granted.filter((a) => !sweepActions.has(a) && !['logs:CreateLogStream', 'logs:PutLogEvents'].includes(a))).toEqual([]);
+    expect(granted).toEqual(expect.arrayContaining(['dynamodb:Scan', 'kms:ListGrants', 'sns:ListSubscriptionsByTopic', 'events:ListRules', 'events:PutRule', 'kms:EnableKey', 'cloudtrail:StartLogging']));
+    for (const st of statements()) {
+      expect(st.Effect).toBe('Allow');
+      for (const action of asArray(st.Action)) {
+        for (const r of asArray(st.Resource)) expect({ action, resource: r, ok: sweepScope(action)(r) }).toEqual({ action, resource: r, ok: true });
+      }
+    }
+  });
+
+  it('its declared actions fit IAM\'s quotas: managed policies under 6,144 characters each, nothing else attached to it', () => {
+    // IAM and AWS STS quotas: a managed policy holds at most 6,144 characters (whitespace aside), a
+    // role's inline policies 10,240 in all. Deployed ARNs are measured with a long stack name and region.
+    const deployed = (value: Json) =>
+      JSON.stringify(value, (_k, v) => {
+        if (v && typeof v === 'object' && typeof v['Fn::Sub'] === 'string') return v['Fn::Sub'].replace(/\$\{AWS::Partition\}/g, 'aws-us-gov').replace(/\$\{AWS::Region\}/g, 'ap-southeast-2').replace(/\$\{AWS::AccountId\}/g, '123456789012').replace(/\$\{KillSwitchParameter\}/g, `/drift-responder-${STAGE}/kill-switch`);
+        if (v && typeof v === 'object' && (v['Fn::GetAtt'] || v.Ref)) return `arn:aws-us-gov:dynamodb:ap-southeast-2:123456789012:table/drift-responder-${STAGE}-a-long-generated-name-ABCDEFGHIJ`;
+        return v;
+      }).length;
+    expect(managed().length).toBeGreaterThan(0);
+    for (const [, policy] of managed()) expect(deployed(policy.Properties.PolicyDocument)).toBeLessThan(6144);
+    expect(deployed(resource('SweepRole').Properties.Policies)).toBeLessThan(10_240);
+    expect(resource('SweepRole').Properties.ManagedPolicyArns).toBeUndefined();
+    const attached = [...resources('AWS::IAM::Policy'), ...resources('AWS::IAM::ManagedPolicy')].filter(([, p]) => JSON.stringify(p.Properties.Roles ?? []).includes('SweepRole'));
+    expect(attached.map(([id]) => id).sort()).toEqual(managed().map(([id]) => id).sort());
+  });
+
+  it('EventBridge Scheduler runs it every 15 minutes by default, through a role that may invoke only it', () => {
+    const schedule = resource('SweepSchedule').Properties;
+    expect(template.Parameters.SweepScheduleExpression).toMatchObject({ Type: 'String', Default: 'rate(15 minutes)' });
+    expect(schedule).toMatchObject({
+      ScheduleExpression: ref('SweepScheduleExpression'),
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: arnOf('SweepLambdaFunction'), RoleArn: arnOf('SweepSchedulerRole'), DeadLetterConfig: { Arn: arnOf('SweepScheduleDeadLetterQueue') } },
+    });
+    const role = resource('SweepSchedulerRole').Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } } },
+    ]);
+    const grants = role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement).map((st: Statement) => [asArray(st.Action).sort(), st.Resource]);
+    expect(grants).toEqual([
+      [['lambda:InvokeFunction'], arnOf('SweepLambdaFunction')],
+      [['sqs:SendMessage'], arnOf('SweepScheduleDeadLetterQueue')],
+      [['kms:Decrypt', 'kms:GenerateDataKey'], arnOf('DriftKey')],
+    ]);
+  });
+
+  it('its schedule dead-letter queue is encrypted with the stack key, kept 14 days, TLS only, and alarmed', () => {
+    expect(resource('SweepScheduleDeadLetterQueue').Properties).toMatchObject({ KmsMasterKeyId: arnOf('DriftKey'), MessageRetentionPeriod: 1209600 });
+    expect(resource('SweepScheduleDeadLetterQueuePolicy').Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+    const alarms = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => JSON.stringify(a.Dimensions).includes('Sweep'));
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'Throttles']);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([ref('AlertTopic')]);
   });
 });

@@ -1,0 +1,130 @@
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { BaselineCatalog, CheckpointStore, KeyGrantsPort, SweepCheckpoint, TopicSubscriptionsPort } from '../sweep/ports';
+import { isErrorNamed } from './errors';
+
+/** Every grant on a key, page by page. */
+export function kmsGrantsAdapter(client: KMSClient): KeyGrantsPort & { iamActions: readonly string[] } {
+  return {
+    iamActions: ['kms:ListGrants'],
+    async listGrants(keyArn) {
+      const grants = [];
+      let Marker: string | undefined;
+      do {
+        let page;
+        try {
+          page = await client.send(new ListGrantsCommand({ KeyId: keyArn, Marker }));
+        } catch (error) {
+          if (isErrorNamed(error, 'NotFoundException')) return [];
+          throw error;
+        }
+        for (const g of page.Grants ?? []) {
+          if (g.GrantId && g.GranteePrincipal) grants.push({ grantId: g.GrantId, granteePrincipal: g.GranteePrincipal, ...(g.Operations ? { operations: g.Operations } : {}) });
+        }
+        Marker = page.Truncated ? page.NextMarker : undefined;
+      } while (Marker);
+      return grants;
+    },
+  };
+}
+
+/** Subscriptions still waiting for their owner to confirm show `PendingConfirmation` instead of an ARN. */
+export function topicSubscriptionsAdapter(client: SNSClient): TopicSubscriptionsPort & { iamActions: readonly string[] } {
+  return {
+    iamActions: ['sns:ListSubscriptionsByTopic'],
+    async confirmedSubscriptions(topicArn) {
+      let confirmed = 0;
+      let NextToken: string | undefined;
+      do {
+        let page;
+        try {
+          page = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
+        } catch (error) {
+          if (isErrorNamed(error, 'NotFoundException', 'NotFound')) return 0;
+          throw error;
+        }
+        confirmed += (page.Subscriptions ?? []).filter((s) => s.SubscriptionArn?.startsWith('arn:')).length;
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return confirmed;
+    },
+  };
+}
+
+/** The resources with a baseline of some kinds: a paginated Scan of the baseline table (keys and kinds only). */
+export function dynamoDbBaselineCatalog(client: DynamoDBClient, tableName: string): BaselineCatalog {
+  return {
+    iamActions: ['dynamodb:Scan'],
+    async resourcesOf(kinds) {
+      if (kinds.length === 0) return [];
+      const resources: string[] = [];
+      const values = Object.fromEntries(kinds.map((k, i) => [`:k${i}`, { S: k }]));
+      let ExclusiveStartKey: Record<string, never> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({
+            TableName: tableName,
+            ProjectionExpression: '#resource, #kind',
+            FilterExpression: `#kind IN (${Object.keys(values).join(', ')})`,
+            ExpressionAttributeNames: { '#resource': 'resource', '#kind': 'kind' },
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey,
+          }),
+        );
+        resources.push(...(page.Items ?? []).flatMap((item) => (item.resource?.S ? [item.resource.S] : [])));
+        ExclusiveStartKey = page.LastEvaluatedKey as Record<string, never> | undefined;
+      } while (ExclusiveStartKey);
+      return resources.sort();
+    },
+  };
+}
+
+const CHECKPOINT_TTL_SECONDS = 24 * 3600;
+
+/** The sweep's checkpoint: one item of the shared state table (`pk` = `sweep-checkpoint#<account>#<region>`, TTL a day). */
+export function dynamoDbCheckpointStore(client: DynamoDBClient, tableName: string, scope: { account: string; region: string }, now: () => Date = () => new Date()): CheckpointStore {
+  const Key = { pk: { S: `sweep-checkpoint#${scope.account}#${scope.region}` } };
+  const LeaseKey = { pk: { S: `sweep-lease#${scope.account}#${scope.region}` } };
+  return {
+    iamActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    async tryLease(holder, untilMs, nowMs) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: { ...LeaseKey, holder: { S: holder }, leaseUntil: { N: String(untilMs) }, expiresAt: { N: String(Math.ceil(untilMs / 1000) + 3600) } },
+            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
+            ExpressionAttributeValues: { ':now': { N: String(nowMs) }, ':holder': { S: holder } },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isErrorNamed(error, 'ConditionalCheckFailedException')) return false;
+        throw error;
+      }
+    },
+    async releaseLease(holder) {
+      try {
+        await client.send(new DeleteItemCommand({ TableName: tableName, Key: LeaseKey, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': { S: holder } } }));
+      } catch (error) {
+        if (!isErrorNamed(error, 'ConditionalCheckFailedException')) throw error; // someone else's lease now: theirs to release
+      }
+    },
+    async load() {
+      const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key, ConsistentRead: true }));
+      const text = Item?.checkpoint?.S;
+      const expiresAt = Number(Item?.expiresAt?.N ?? 0);
+      // TTL deletion is lazy: an expired item may still be returned.
+      if (!text || expiresAt * 1000 < now().getTime()) return undefined;
+      return JSON.parse(text) as SweepCheckpoint;
+    },
+    async save(checkpoint) {
+      const expiresAt = Math.floor(now().getTime() / 1000) + CHECKPOINT_TTL_SECONDS;
+      await client.send(new PutItemCommand({ TableName: tableName, Item: { ...Key, checkpoint: { S: JSON.stringify(checkpoint) }, expiresAt: { N: String(expiresAt) } } }));
+    },
+    async clear() {
+      await client.send(new DeleteItemCommand({ TableName: tableName, Key }));
+    },
+  };
+}

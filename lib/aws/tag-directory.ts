@@ -1,0 +1,34 @@
+import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { TagSet } from '../tags/types';
+
+/** Every tagged bus, rule, key, queue, topic and trail of the account in this region, with its tags. */
+export interface TagDirectory {
+  readonly iamActions: readonly string[];
+  taggedResources(): Promise<Map<string, TagSet>>;
+}
+
+/** The services whose resources tag rules steer (Resource Groups Tagging API resource type filters). */
+const RESOURCE_TYPES = ['events:rule', 'events:event-bus', 'kms:key', 'sqs:queue', 'sns:topic', 'cloudtrail:trail'];
+
+/**
+ * One paginated GetResources instead of a tag call per resource: how the snapshot function
+ * finds resources that only their tags protect, and records every baseline's tags.
+ */
+export function resourceGroupsTagDirectory(client: ResourceGroupsTaggingAPIClient): TagDirectory {
+  return {
+    iamActions: ['tag:GetResources'],
+    async taggedResources() {
+      const found = new Map<string, TagSet>();
+      let token: string | undefined;
+      do {
+        const page = await client.send(new GetResourcesCommand({ ResourceTypeFilters: RESOURCE_TYPES, ResourcesPerPage: 100, ...(token ? { PaginationToken: token } : {}) }));
+        for (const mapping of page.ResourceTagMappingList ?? []) {
+          if (!mapping.ResourceARN) continue;
+          found.set(mapping.ResourceARN, Object.fromEntries((mapping.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? ''])));
+        }
+        token = page.PaginationToken || undefined;
+      } while (token);
+      return found;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { ListTagsCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { ListTagsForResourceCommand as ListEventBridgeTagsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ListResourceTagsCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { ListTagsForResourceCommand as ListSnsTagsCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { ListQueueTagsCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { TaggableResource, TagReading, TagSet, TagSource } from '../tags/types';
+import { causeOf, isErrorNamed, isTransient } from './errors';
+
+export interface TagClients {
+  eventBridge: EventBridgeClient;
+  kms: KMSClient;
+  sqs: SQSClient;
+  cloudTrail: CloudTrailClient;
+  sns: SNSClient;
+}
+
+/** Each service's "no such resource" (the resource was deleted: its baseline may still know its tags). */
+const NOT_FOUND = ['ResourceNotFoundException', 'NotFoundException', 'NotFound', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'TrailNotFoundException', 'CloudTrailARNInvalidException'];
+
+function pairs(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Record<string, string> {
+  return Object.fromEntries((list ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']));
+}
+
+async function kmsTags(kms: KMSClient, keyArn: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  let marker: string | undefined;
+  do {
+    const page = await kms.send(new ListResourceTagsCommand({ KeyId: keyArn, ...(marker ? { Marker: marker } : {}) }));
+    for (const t of page.Tags ?? []) if (t.TagKey !== undefined) tags[t.TagKey] = t.TagValue ?? '';
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker);
+  return tags;
+}
+
+async function read(clients: TagClients, resource: TaggableResource): Promise<TagSet> {
+  switch (resource.kind) {
+    case 'event-bus':
+    case 'rule':
+      return pairs((await clients.eventBridge.send(new ListEventBridgeTagsCommand({ ResourceARN: resource.arn }))).Tags);
+    case 'key':
+      return kmsTags(clients.kms, resource.arn);
+    case 'queue':
+      return (await clients.sqs.send(new ListQueueTagsCommand({ QueueUrl: resource.url ?? resource.arn }))).Tags ?? {};
+    case 'trail': {
+      const { ResourceTagList } = await clients.cloudTrail.send(new ListTagsCommand({ ResourceIdList: [resource.arn] }));
+      return pairs(ResourceTagList?.find((r) => r.ResourceId === resource.arn)?.TagsList ?? ResourceTagList?.[0]?.TagsList);
+    }
+    case 'topic':
+      return pairs((await clients.sns.send(new ListSnsTagsCommand({ ResourceArn: resource.arn }))).Tags);
+  }
+}
+
+/**
+ * Reads a resource's tags live with its own service's API. A resource that no longer exists,
+ * or whose tags the responder may not read, gives an `unknown` reading with the cause (the
+ * caller falls back to the baseline's tags, else judges it untagged and says so). Throttling
+ * and 5xx that outlast the SDK's retries throw: the invocation fails and is retried, rather
+ * than a protected resource being judged as untagged by accident.
+ */
+export function liveTagSource(clients: TagClients): TagSource {
+  return {
+    iamActions: ['events:ListTagsForResource', 'kms:ListResourceTags', 'sqs:ListQueueTags', 'cloudtrail:ListTags', 'sns:ListTagsForResource'],
+    async read(resource): Promise<TagReading> {
+      try {
+        return { status: 'known', tags: await read(clients, resource), source: 'live' };
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        const gone = isErrorNamed(error, ...NOT_FOUND);
+        return { status: 'unknown', reason: gone ? `${resource.arn} no longer exists` : `could not read the tags of ${resource.arn}: ${causeOf(error)}` };
+      }
+    },
+  };
+}
