@@ -13,10 +13,12 @@ import type { SweepWiring } from './wiring';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
-const policy = policySchema(controlIds).parse({ protect: { rules: ['prod-*'], keys: ['*'], trails: ['*'] } });
+const policy = policySchema(controlIds).parse({ protect: { rules: ['prod-*'], keys: ['*'], trails: ['prod-trail-*'] } });
+/** A healthy account's organization trail: logging every management event (not protected here, so only the health check reads it). */
+const ORG_TRAIL = { name: 'org-trail', arn: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/org-trail` };
 
 /** An account of `rules` disabled protected rules and `keys` disabled keys, in memory; every read advances the clock by `readMs`. */
-function account({ rules, keys, readMs = 0 }: { rules: number; keys: number; readMs?: number }) {
+function account({ rules, keys, readMs = 0, trailLogging = true }: { rules: number; keys: number; readMs?: number; trailLogging?: boolean }) {
   let now = 0;
   const tick = () => {
     now += readMs;
@@ -49,7 +51,12 @@ function account({ rules, keys, readMs = 0 }: { rules: number; keys: number; rea
       getKeyPolicy: async () => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] }),
       listGrants: async () => [],
     },
-    trails: { listTrails: async () => [], isLogging: async () => true, getConfig: async () => undefined, getSelectors: async () => undefined },
+    trails: {
+      listTrails: async () => (trailLogging ? [ORG_TRAIL] : []),
+      isLogging: async () => true,
+      getConfig: async () => undefined,
+      getSelectors: async () => ({ eventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] }),
+    },
     queues: { listQueueUrls: async () => [], getAttributes: async () => undefined },
     topics: { listTopicArns: async () => [], getAttributes: async () => undefined, confirmedSubscriptions: async () => 1 },
     endpoints: { listInterfaceEndpoints: async () => [], describe: async () => undefined },
@@ -141,6 +148,19 @@ describe('sweep', () => {
     // Assess
     expect(summary.errors).toEqual([{ phase: 'rules', item: `arn:aws:events:${REGION}:${ACCOUNT}:rule/prod-001`, error: 'ThrottlingException: Rate exceeded' }]);
     expect(summary.findings.map((f) => f.resource.split('/').pop())).toEqual(['prod-000', 'prod-002']);
+  });
+  it('raises one critical finding, and alerts it, when no trail of the region logs write management events', async () => {
+    // Prepare
+    const { readers, clock } = account({ rules: 0, keys: 0, trailLogging: false });
+    const deps = depsOf(readers, clock);
+    // Act
+    const summary = await sweep(deps);
+    // Assess
+    expect(summary.findings.map((f) => [f.control, f.severity, f.resource, f.remediation.status, f.foundBy])).toEqual([
+      ['trail-stopped', 'critical', `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/*`, 'none', 'sweep'],
+    ]);
+    expect(summary.health).toEqual([expect.stringContaining('no trail in this region is logging')]);
+    expect(deps.alerts.map((a) => a.subject)).toEqual([expect.stringMatching(/^\[CRITICAL\] trail-stopped: \*/)]);
   });
 });
 

@@ -10,6 +10,7 @@ import { ENDPOINT_BASELINE_KIND, endpointBaselineOf, GUARDED_ENDPOINT_SERVICES }
 import type { Finding } from '../controls/types';
 import type { Change } from '../events/change';
 import { respond, type ResponderDeps } from '../responder/respond';
+import { alertOf } from '../alerts/format';
 import { matchesAnyGlob } from '../util/glob';
 import { errorFields } from '../util/log';
 import type { CheckpointStore, SweepReaders } from './ports';
@@ -21,6 +22,7 @@ import {
   ownRuleChanges,
   queueChanges,
   ruleChanges,
+  sweepActor,
   topicChanges,
   trailChanges,
   type SweepOrigin,
@@ -100,7 +102,30 @@ function queueArnOfUrl(url: string, region: string): string | undefined {
   return match ? `arn:aws:sqs:${region}:${match[1]}:${match[2]}` : undefined;
 }
 
-function phasesOf(deps: SweepDeps, origin: SweepOrigin, health: string[]): Phase[] {
+/**
+ * No trail of the region logs write management events: no CloudTrail event reaches the
+ * responder at all. Not a change of one resource, so no control judges it: the sweep raises it
+ * itself, critical, under trail-stopped (the control for a responder blinded by its trails).
+ */
+export function noTrailLoggingFinding(origin: SweepOrigin): Finding {
+  return {
+    control: 'trail-stopped',
+    severity: 'critical',
+    account: origin.account,
+    region: origin.region,
+    resource: `arn:aws:cloudtrail:${origin.region}:${origin.account}:trail/*`,
+    title: `no trail in ${origin.region} is logging write management events`,
+    evidence: {
+      summary: 'no trail of this region (its own or a multi-region one) is logging write management events: no change in this region is recorded, and the responder receives none until one does',
+    },
+    event: { id: `sweep-${origin.runId}-health-trail-logging`, name: 'Sweep', source: 'drift-responder.sweep', time: origin.time },
+    actor: sweepActor(origin),
+    remediation: { status: 'none', reason: 'no automatic remediation: start a trail that logs write management events (or create one); protected trails found stopped are restarted by the sweep' },
+    foundBy: 'sweep',
+  };
+}
+
+function phasesOf(deps: SweepDeps, origin: SweepOrigin, health: string[], direct: Finding[]): Phase[] {
   const { readers } = deps;
   const policy = deps.responder.policy;
   const own = new Set(deps.ownRules);
@@ -142,6 +167,7 @@ function phasesOf(deps: SweepDeps, origin: SweepOrigin, health: string[]): Phase
       }
       // Not a change of one resource: the trails phase raises trail-stopped / trail-selectors-weakened on the protected ones.
       health.push('no trail in this region is logging write management events: the responder receives no CloudTrail events');
+      direct.push(noTrailLoggingFinding(origin));
       return [];
     },
   };
@@ -322,7 +348,9 @@ async function sweepLeased(deps: SweepDeps, options: SweepOptions): Promise<Swee
   const invocations = (checkpoint?.invocations ?? 0) + 1;
   const origin: SweepOrigin = { ...deps.origin, runId, time: new Date(deps.clock()).toISOString() };
   const summary: SweepSummary = { runId, complete: false, invocations, items: 0, changes: 0, findings: [], suppressed: 0, health: [], errors: [] };
-  const phases = phasesOf(deps, origin, summary.health);
+  // Findings the sweep raises itself (health problems no control judges), alerted after each batch.
+  const direct: Finding[] = [];
+  const phases = phasesOf(deps, origin, summary.health, direct);
   // The state changes never raise responder-tampered: it says who changed the responder, and the sweep cannot know.
   // The health phase's changes do: a responder that cannot see or alert is a critical finding.
   const stateDeps: ResponderDeps = { ...deps.responder, controls: deps.responder.controls.filter((c) => c.id !== 'responder-tampered') };
@@ -358,6 +386,14 @@ async function sweepLeased(deps: SweepDeps, options: SweepOptions): Promise<Swee
         summary.findings.push(...result.findings);
         summary.suppressed += result.suppressed;
         summary.errors.push(...result.errors);
+      }
+      for (const finding of direct.splice(0)) {
+        summary.findings.push(finding);
+        try {
+          await deps.responder.alerts.publish(alertOf(finding));
+        } catch (error) {
+          summary.errors.push({ phase: phase.name, item: finding.resource, error: `${(error as Error).name}: ${(error as Error).message}` });
+        }
       }
       lastDone = batch[batch.length - 1];
     }

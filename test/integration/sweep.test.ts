@@ -187,10 +187,12 @@ describe('the reconciliation sweep', () => {
     const result = await runSweep(policy);
 
     // Assess: what the sweep reported...
-    const alerts = await alertDocuments(4);
+    const alerts = await alertDocuments(5);
     const found = alerts.map((a) => [a.finding.control, a.finding.resource, a.finding.remediation.status]).sort();
     expect(found).toEqual(
       [
+        // No trail of the region was logging: critical, raised by the sweep itself (no control judges a missing trail).
+        ['trail-stopped', `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/*`, 'none'],
         ['bus-policy-public', `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`, 'applied'],
         ['key-disabled', keyArn, 'applied'],
         ['rule-deleted', `arn:aws:events:${REGION}:${ACCOUNT}:rule/${ordersRule}`, 'applied'],
@@ -198,7 +200,7 @@ describe('the reconciliation sweep', () => {
       ].sort(),
     );
     expect(alerts.every((a) => a.finding.foundBy === 'sweep' && a.finding.actor.type === 'DriftResponderSweep')).toBe(true);
-    expect(result).toMatchObject({ complete: true, findings: 4, errors: [] });
+    expect(result).toMatchObject({ complete: true, findings: 5, errors: [] });
     // The health check ran before the trails phase restarted the trail.
     expect(result.health).toEqual([expect.stringContaining('no trail in this region is logging')]);
 
