@@ -246,6 +246,13 @@ const SWEEP_READER_SCOPES = {
   ...SNAPSHOTTER_SCOPES,
   'kms:ListGrants': sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
   'sns:ListSubscriptionsByTopic': sub('arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*'),
+  // API destinations and connections (target-untrusted-destination). Listing them has no
+  // resource-level permission ("*" only: Service Authorization Reference, Amazon EventBridge,
+  // Actions table: no resource type for ListApiDestinations and ListConnections); describing a
+  // connection does (resource type connection).
+  'events:ListApiDestinations': '*',
+  'events:ListConnections': '*',
+  'events:DescribeConnection': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:connection/*'),
 };
 // Baselines of resources gone from live state are found by a Scan of the baseline table; the
 // checkpoint and the lease are items of the state table.

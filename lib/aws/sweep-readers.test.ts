@@ -4,18 +4,45 @@
  * aws-sdk-client-mock; the calls themselves run against moto in test/integration/sweep.test.ts.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeConnectionCommand, EventBridgeClient, ListApiDestinationsCommand, ListConnectionsCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { rateLimited } from '../sweep/rate-limit';
-import { dynamoDbBaselineCatalog, kmsGrantsAdapter, topicSubscriptionsAdapter } from './sweep-readers';
+import { dynamoDbBaselineCatalog, eventBridgeDestinationsAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from './sweep-readers';
 
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/k-1';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
 const config = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
 
 describe('the sweep readers page through every list', () => {
+  it('ListApiDestinations and ListConnections: every page, with the OAuth endpoint of each OAuth connection (DescribeConnection)', async () => {
+    // Prepare
+    const events = mockClient(EventBridgeClient);
+    const arn = (kind: string, name: string) => `arn:aws:events:us-east-1:123456789012:${kind}/${name}/id`;
+    events
+      .on(ListApiDestinationsCommand, { NextToken: undefined })
+      .resolves({ ApiDestinations: [{ Name: 'a', ApiDestinationArn: arn('api-destination', 'a'), InvocationEndpoint: 'https://a.example.com' }], NextToken: 't2' })
+      .on(ListApiDestinationsCommand, { NextToken: 't2' })
+      .resolves({ ApiDestinations: [{ Name: 'b', ApiDestinationArn: arn('api-destination', 'b'), InvocationEndpoint: 'https://b.example.com' }] })
+      .on(ListConnectionsCommand, { NextToken: undefined })
+      .resolves({ Connections: [{ Name: 'key', ConnectionArn: arn('connection', 'key'), AuthorizationType: 'API_KEY' }], NextToken: 'c2' })
+      .on(ListConnectionsCommand, { NextToken: 'c2' })
+      .resolves({ Connections: [{ Name: 'oauth', ConnectionArn: arn('connection', 'oauth'), AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS' }] })
+      .on(DescribeConnectionCommand, { Name: 'oauth' })
+      .resolves({ AuthParameters: { OAuthParameters: { AuthorizationEndpoint: 'https://login.example.com/token', HttpMethod: 'POST' } } });
+    // Act
+    const found = await eventBridgeDestinationsAdapter(new EventBridgeClient(config)).listDestinations();
+    // Assess
+    expect(found).toEqual([
+      { kind: 'api-destination', name: 'a', arn: arn('api-destination', 'a'), endpoint: 'https://a.example.com' },
+      { kind: 'api-destination', name: 'b', arn: arn('api-destination', 'b'), endpoint: 'https://b.example.com' },
+      { kind: 'connection', name: 'key', arn: arn('connection', 'key') },
+      { kind: 'connection', name: 'oauth', arn: arn('connection', 'oauth'), endpoint: 'https://login.example.com/token' },
+    ]);
+    events.restore();
+  });
+
   it('ListGrants: follows NextMarker while Truncated', async () => {
     // Prepare
     const kms = mockClient(KMSClient);

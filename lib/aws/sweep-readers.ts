@@ -1,7 +1,8 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { BaselineCatalog, CheckpointStore, KeyGrantsPort, SweepCheckpoint, TopicSubscriptionsPort } from '../sweep/ports';
+import { DescribeConnectionCommand, ListApiDestinationsCommand, ListConnectionsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { BaselineCatalog, CheckpointStore, Destination, DestinationsPort, KeyGrantsPort, SweepCheckpoint, TopicSubscriptionsPort } from '../sweep/ports';
 import { isErrorNamed } from './errors';
 
 /** Every grant on a key, page by page. */
@@ -125,6 +126,47 @@ export function dynamoDbCheckpointStore(client: DynamoDBClient, tableName: strin
     },
     async clear() {
       await client.send(new DeleteItemCommand({ TableName: tableName, Key }));
+    },
+  };
+}
+
+/**
+ * Every API destination (ListApiDestinations returns its invocation endpoint) and every
+ * connection with its OAuth authorization endpoint (DescribeConnection: ListConnections does
+ * not return the authorization parameters), page by page.
+ */
+export function eventBridgeDestinationsAdapter(client: Pick<EventBridgeClient, 'send'>): DestinationsPort & { iamActions: readonly string[] } {
+  return {
+    iamActions: ['events:ListApiDestinations', 'events:ListConnections', 'events:DescribeConnection'],
+    async listDestinations() {
+      const found: Destination[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await client.send(new ListApiDestinationsCommand({ NextToken }));
+        for (const d of page.ApiDestinations ?? []) {
+          if (d.Name && d.ApiDestinationArn) found.push({ kind: 'api-destination', name: d.Name, arn: d.ApiDestinationArn, ...(d.InvocationEndpoint ? { endpoint: d.InvocationEndpoint } : {}) });
+        }
+        NextToken = page.NextToken;
+      } while (NextToken);
+      do {
+        const page = await client.send(new ListConnectionsCommand({ NextToken }));
+        for (const c of page.Connections ?? []) {
+          if (!c.Name || !c.ConnectionArn || c.AuthorizationType !== 'OAUTH_CLIENT_CREDENTIALS') {
+            if (c.Name && c.ConnectionArn) found.push({ kind: 'connection', name: c.Name, arn: c.ConnectionArn });
+            continue;
+          }
+          let endpoint: string | undefined;
+          try {
+            endpoint = (await client.send(new DescribeConnectionCommand({ Name: c.Name }))).AuthParameters?.OAuthParameters?.AuthorizationEndpoint;
+          } catch (error) {
+            if (!isErrorNamed(error, 'ResourceNotFoundException')) throw error;
+            continue; // deleted between the two calls
+          }
+          found.push({ kind: 'connection', name: c.Name, arn: c.ConnectionArn, ...(endpoint ? { endpoint } : {}) });
+        }
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return found;
     },
   };
 }

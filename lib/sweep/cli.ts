@@ -15,7 +15,8 @@ import { eventRulesAdapter } from '../aws/event-rules';
 import { kmsAdapter } from '../aws/kms';
 import { snsTopicAdapter } from '../aws/sns-topic';
 import { sqsAdapter } from '../aws/sqs';
-import { dynamoDbBaselineCatalog, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
+import { dynamoDbBaselineCatalog, eventBridgeDestinationsAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
+import { liveTagSource } from '../aws/tags';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import { memoryBaselineStore } from '../baseline/memory';
 import { controlIds, controls } from '../controls/registry';
@@ -142,8 +143,11 @@ export async function sweepMain(argv: readonly string[], io: SweepIo): Promise<n
   if (!account) throw new Error('STS GetCallerIdentity returned no account');
 
   const eventBridge = rateLimited(new EventBridgeClient(clientConfig), tokenBucket({ ratePerSecond: DEFAULT_EVENTBRIDGE_RPS }));
-  const cloudTrail = cloudTrailAdapter(new CloudTrailClient(clientConfig));
+  const cloudTrailClient = new CloudTrailClient(clientConfig);
+  const cloudTrail = cloudTrailAdapter(cloudTrailClient);
   const encryption = encryptionWiring(eventBridge, clientConfig, cloudTrail);
+  // Tag rules of the policy apply as in the deployed responder: tags read live.
+  const tags = liveTagSource({ eventBridge, cloudTrail: cloudTrailClient, ...encryption.clients });
   const eventRules = eventRulesAdapter(eventBridge);
   const kmsClient = new KMSClient(clientConfig);
   const snsClient = new SNSClient(clientConfig);
@@ -164,7 +168,7 @@ export async function sweepMain(argv: readonly string[], io: SweepIo): Promise<n
   ];
   // Diagnostics go to stderr as JSON lines, warnings and errors only; stdout holds the report.
   const log = jsonLogger({ service: 'drift-responder', function: 'sweep-cli' }, (line) => io.stderr(`${line}\n`), 'warn');
-  const responder: ResponderDeps = { policy, controls, remediators, alerts: collectingSink(), selfPrincipals: [], now: () => new Date(), log, baselines };
+  const responder: ResponderDeps = { policy, controls, remediators, alerts: collectingSink(), selfPrincipals: [], now: () => new Date(), log, baselines, tags };
   const readers: SweepReaders = {
     rules: eventRules,
     endpoints,
@@ -172,6 +176,7 @@ export async function sweepMain(argv: readonly string[], io: SweepIo): Promise<n
     trails: cloudTrail,
     queues: sqsAdapter(new SQSClient(clientConfig)),
     topics: { ...snsTopicAdapter(snsClient), ...topicSubscriptionsAdapter(snsClient) },
+    destinations: eventBridgeDestinationsAdapter(eventBridge),
     baselines,
     catalog: table ? dynamoDbBaselineCatalog(dynamodb, table) : { iamActions: [], resourcesOf: async () => [] },
   };

@@ -47,6 +47,20 @@ export interface CheckpointStore {
   releaseLease(holder: string): Promise<void>;
 }
 
+/** An API destination or connection: where EventBridge may send events outside AWS. */
+export interface Destination {
+  kind: 'api-destination' | 'connection';
+  name: string;
+  arn: string;
+  /** The API destination's invocation endpoint, or the connection's OAuth authorization endpoint (absent: none). */
+  endpoint?: string;
+}
+
+/** API destinations and connections, every page (target-untrusted-destination). */
+export interface DestinationsPort {
+  listDestinations(): Promise<Destination[]>;
+}
+
 /** Everything the sweep reads, behind the same ports the snapshotters and remediators use. */
 export interface SweepReaders {
   rules: Pick<EventRulesPort, 'listBuses' | 'listRules' | 'getRule' | 'getBus'>;
@@ -55,6 +69,7 @@ export interface SweepReaders {
   queues: Pick<QueueInventoryPort, 'listQueueUrls' | 'getAttributes'>;
   topics: TopicInventoryPort & TopicSubscriptionsPort;
   endpoints: Pick<VpcEndpointPort, 'describe' | 'listInterfaceEndpoints'>;
+  destinations: DestinationsPort;
   baselines: Pick<BaselineStore, 'get'>;
   catalog: BaselineCatalog;
 }

@@ -60,6 +60,7 @@ function account({ rules, keys, readMs = 0, trailLogging = true }: { rules: numb
     queues: { listQueueUrls: async () => [], getAttributes: async () => undefined },
     topics: { listTopicArns: async () => [], getAttributes: async () => undefined, confirmedSubscriptions: async () => 1 },
     endpoints: { listInterfaceEndpoints: async () => [], describe: async () => undefined },
+    destinations: { listDestinations: async () => [] },
     baselines: memoryBaselineStore(),
     catalog: { iamActions: [], resourcesOf: async () => [] },
   };

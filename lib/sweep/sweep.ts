@@ -17,6 +17,7 @@ import type { CheckpointStore, SweepReaders } from './ports';
 import {
   alertTopicUnheardChange,
   busChanges,
+  destinationChanges,
   endpointChanges,
   keyChanges,
   ownRuleChanges,
@@ -235,6 +236,22 @@ function phasesOf(deps: SweepDeps, origin: SweepOrigin, health: string[], direct
     },
   };
 
+  // API destinations and connections: judged as they are (their endpoints' hosts), listed once per run.
+  let destinations: ReturnType<SweepReaders['destinations']['listDestinations']> | undefined;
+  const destinationsPhase: Phase = {
+    name: 'destinations',
+    health: false,
+    async list() {
+      destinations = readers.destinations.listDestinations();
+      return sortedUnique((await destinations).map((d) => d.arn));
+    },
+    async changesFor(arn) {
+      destinations ??= readers.destinations.listDestinations();
+      const destination = (await destinations).find((d) => d.arn === arn);
+      return destination ? destinationChanges(origin, destination) : [];
+    },
+  };
+
   let aliases: Promise<Array<{ name: string; targetKeyId: string }>> | undefined;
   const keysPhase: Phase = {
     name: 'keys',
@@ -317,7 +334,7 @@ function phasesOf(deps: SweepDeps, origin: SweepOrigin, health: string[], direct
     },
   };
 
-  return [healthPhase, trailsPhase, rulesPhase, busesPhase, keysPhase, queuesPhase, topicsPhase, endpointsPhase];
+  return [healthPhase, trailsPhase, rulesPhase, busesPhase, destinationsPhase, keysPhase, queuesPhase, topicsPhase, endpointsPhase];
 }
 
 /**

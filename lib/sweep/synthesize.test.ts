@@ -12,6 +12,7 @@ import { policySchema } from '../policy/schema';
 import {
   alertTopicUnheardChange,
   busChanges,
+  destinationChanges,
   endpointChanges,
   keyChanges,
   ownRuleChanges,
@@ -32,6 +33,7 @@ const origin: SweepOrigin = { account: ACCOUNT, region: REGION, time: '2026-11-2
 
 const policy = policySchema(controlIds).parse({
   trustedAccounts: ['111122223333'],
+  allowedDestinations: ['*.example.com'],
   // The wiring adds the responder's own rules (RESPONDER_RULES) to protect.rules.
   protect: { rules: ['prod-*', 'drift-responder-test-kms'], buses: ['orders'], keys: ['*'], trails: ['*'], queues: ['*-dlq'], topics: [`arn:aws:sns:${REGION}:${ACCOUNT}:alerts`] },
   responder: { resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/drift-responder-test-*`, `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`, `arn:aws:lambda:${REGION}:${ACCOUNT}:function:drift-responder-test-*`] },
@@ -125,6 +127,19 @@ const publicPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 
 const trustedPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'partner', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'events:PutEvents', Resource: BUS_ARN }] });
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const settingsBaseline = { name: 'orders', kmsKeyIdentifier: KEY_ARN, deadLetterArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:orders-dlq` };
+
+describe('destinationChanges', () => {
+  const DESTINATION = `arn:aws:events:${REGION}:${ACCOUNT}:api-destination/hook/1a2b`;
+  const CONNECTION = `arn:aws:events:${REGION}:${ACCOUNT}:connection/oauth/3c4d`;
+  it.each<[string, Parameters<typeof destinationChanges>[1], Array<[string, string]>]>([
+    ['an API destination on a host not allowed', { kind: 'api-destination', name: 'hook', arn: DESTINATION, endpoint: 'https://collect.exfil.test/in' }, [['target-untrusted-destination', DESTINATION]]],
+    ['an API destination on an allowed host', { kind: 'api-destination', name: 'hook', arn: DESTINATION, endpoint: 'https://hooks.example.com/in' }, []],
+    ['a connection whose OAuth endpoint is on a host not allowed', { kind: 'connection', name: 'oauth', arn: CONNECTION, endpoint: 'https://login.exfil.test/token' }, [['target-untrusted-destination', CONNECTION]]],
+    ['a connection without OAuth (no endpoint to judge)', { kind: 'connection', name: 'oauth', arn: CONNECTION }, []],
+  ])('%s', (_name, destination, expected) => {
+    expect(judge(destinationChanges(origin, destination)).map((f) => [f.control, f.resource])).toEqual(expected);
+  });
+});
 
 describe('busChanges', () => {
   it.each<[string, Parameters<typeof busChanges>[1], Baseline[], string[]]>([

@@ -357,3 +357,23 @@ export function ownRuleChanges(origin: SweepOrigin, rule: RuleState, targetsOwnF
   if (!targetsOwnFunction) changes.push(syntheticChange(origin, EVENTS, 'RemoveTargets', rule.arn, { rule: rule.name, eventBusName: rule.busName, ids: [] }));
   return changes;
 }
+
+/**
+ * An API destination or connection as it is: the CreateApiDestination / CreateConnection that
+ * would have set its endpoint (target-untrusted-destination judges the host).
+ */
+export function destinationChanges(origin: SweepOrigin, destination: { kind: 'api-destination' | 'connection'; name: string; arn: string; endpoint?: string }): Change[] {
+  if (!destination.endpoint) return [];
+  return destination.kind === 'api-destination'
+    ? [syntheticChange(origin, EVENTS, 'CreateApiDestination', destination.arn, { name: destination.name, invocationEndpoint: destination.endpoint }, { apiDestinationArn: destination.arn })]
+    : [
+        syntheticChange(
+          origin,
+          EVENTS,
+          'CreateConnection',
+          destination.arn,
+          { name: destination.name, authorizationType: 'OAUTH_CLIENT_CREDENTIALS', authParameters: { oAuthParameters: { authorizationEndpoint: destination.endpoint } } },
+          { connectionArn: destination.arn },
+        ),
+      ];
+}

@@ -12,7 +12,7 @@ import { eventRulesAdapter } from '../aws/event-rules';
 import { kmsAdapter } from '../aws/kms';
 import { snsTopicAdapter } from '../aws/sns-topic';
 import { sqsAdapter } from '../aws/sqs';
-import { dynamoDbBaselineCatalog, dynamoDbCheckpointStore, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
+import { dynamoDbBaselineCatalog, dynamoDbCheckpointStore, eventBridgeDestinationsAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import type { ResponderDeps } from '../responder/respond';
 import { ConfigurationError, depsFromEnvironment } from '../responder/wiring';
@@ -35,6 +35,9 @@ export const SWEEP_READ_ACTIONS = [
   'events:DescribeRule',
   'events:ListTargetsByRule',
   'events:DescribeEventBus',
+  'events:ListApiDestinations',
+  'events:ListConnections',
+  'events:DescribeConnection',
   'kms:ListKeys',
   'kms:ListAliases',
   'kms:DescribeKey',
@@ -90,6 +93,7 @@ export function sweepWiringFromEnvironment(env: NodeJS.ProcessEnv = process.env)
     queues: sqsAdapter(new SQSClient(clientConfig)),
     topics: { ...snsTopicAdapter(snsClient), ...topicSubscriptionsAdapter(snsClient) },
     endpoints: vpcEndpointAdapter(new EC2Client(clientConfig)),
+    destinations: eventBridgeDestinationsAdapter(eventBridge),
     baselines: dynamoDbBaselineStore(dynamodb, table),
     catalog,
   };

@@ -12,6 +12,10 @@ import {
   DescribeEventBusCommand,
   DescribeRuleCommand,
   DisableRuleCommand,
+  CreateApiDestinationCommand,
+  CreateConnectionCommand,
+  DeleteApiDestinationCommand,
+  DeleteConnectionCommand,
   EventBridgeClient,
   ListTargetsByRuleCommand,
   PutPermissionCommand,
@@ -232,6 +236,37 @@ describe('the reconciliation sweep', () => {
     ]);
     expect(result.health).toEqual([`own rule ${ownRule} is DISABLED`]);
     expect((await events.send(new DescribeRuleCommand({ Name: ownRule }))).State).toBe('ENABLED');
+  });
+
+  it('judges API destinations and connections as they are: an endpoint on a host not allowed is found', async () => {
+    // Prepare: created directly (no event), pointing outside allowedDestinations (empty: nothing is allowed).
+    const connection = await events.send(
+      new CreateConnectionCommand({
+        Name: `${prefix}-oauth`,
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: { AuthorizationEndpoint: 'https://login.exfil.example/oauth2/token', HttpMethod: 'POST', ClientParameters: { ClientID: 'id', ClientSecret: 'secret' } },
+        },
+      }),
+    );
+    const destination = await events.send(
+      new CreateApiDestinationCommand({ Name: `${prefix}-hook`, ConnectionArn: connection.ConnectionArn!, InvocationEndpoint: 'https://hooks.exfil.example/collect', HttpMethod: 'POST' }),
+    );
+
+    // Act
+    const result = await runSweep(policyOf([keyArn], []));
+
+    // Assess
+    const alerts = await alertDocuments(2);
+    expect(alerts.map((a) => [a.finding.control, a.finding.resource, a.finding.foundBy]).sort()).toEqual(
+      [
+        ['target-untrusted-destination', connection.ConnectionArn, 'sweep'],
+        ['target-untrusted-destination', destination.ApiDestinationArn, 'sweep'],
+      ].sort(),
+    );
+    expect(result).toMatchObject({ complete: true, findings: 2, errors: [] });
+    await events.send(new DeleteApiDestinationCommand({ Name: `${prefix}-hook` }));
+    await events.send(new DeleteConnectionCommand({ Name: `${prefix}-oauth` }));
   });
 
   it('pages through more than 100 rules and 100 keys, and a sweep cut off by its time budget finishes in the next run', async () => {

@@ -108,6 +108,10 @@ const NO_RESOURCE_LEVEL_PERMISSIONS = [
   // Same reference, AWS Resource Groups Tagging API Actions table: no resource type for
   // GetResources (the snapshot function lists resources that only their tags protect).
   'tag:GetResources',
+  // Same reference, Amazon EventBridge Actions table: no resource type for ListApiDestinations and
+  // ListConnections (the sweep judges every API destination and connection).
+  'events:ListApiDestinations',
+  'events:ListConnections',
 ];
 /** Tag-driven policy: the responder reads the tags of the resource a change acted on, with each service's own API. */
 const TAG_READER_SCOPES: Record<string, Json> = {
@@ -924,6 +928,7 @@ describe('the reconciliation sweep (serverless/resources/sweep.yml)', () => {
     if (action === 'dynamodb:Scan') return is(arnOf('BaselineTable'));
     if (wiring.iamActions.checkpoints.includes(action)) return (r) => is(arnOf('StateTable'))(r) || expectedScope(action)(r);
     if (action === 'sns:ListSubscriptionsByTopic') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*' });
+    if (action === 'events:DescribeConnection') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:connection/*' });
     if (action.startsWith('logs:')) return (r) => typeof r?.['Fn::Sub'] === 'string' && r['Fn::Sub'].includes(`log-group:/aws/lambda/drift-responder-${STAGE}-sweep:`);
     return expectedScope(action);
   }
