@@ -41,10 +41,22 @@ describe('responder-tampered', () => {
     ['an EventBridge target removal on a custom bus', { eventSource: 'events.amazonaws.com', eventName: 'RemoveTargets', requestParameters: { rule: 'r', eventBusName: 'orders', ids: ['t'] } }, 'arn:aws:events:us-east-1:123456789012:rule/orders/r'],
     ['an SNS unsubscription (the topic of the subscription)', { eventSource: 'sns.amazonaws.com', eventName: 'Unsubscribe', requestParameters: { subscriptionArn: 'arn:aws:sns:us-east-1:123456789012:drift-responder-ci-alerts:2f1c9d7e' } }, 'arn:aws:sns:us-east-1:123456789012:drift-responder-ci-alerts'],
     ['a DynamoDB table', { eventSource: 'dynamodb.amazonaws.com', eventName: 'DeleteTable', requestParameters: { tableName: 'drift-responder-ci-state' } }, 'arn:aws:dynamodb:us-east-1:123456789012:table/drift-responder-ci-state'],
+    ['the sweep\'s schedule (default group)', { eventSource: 'scheduler.amazonaws.com', eventName: 'UpdateSchedule', requestParameters: { name: 'drift-responder-ci-sweep', state: 'DISABLED' } }, 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/drift-responder-ci-sweep'],
+    ['a schedule of a named group', { eventSource: 'scheduler.amazonaws.com', eventName: 'DeleteSchedule', requestParameters: { name: 's', groupName: 'ops' } }, 'arn:aws:scheduler:us-east-1:123456789012:schedule/ops/s'],
     ['a Lambda function by a partial ARN with a qualifier', { eventSource: 'lambda.amazonaws.com', eventName: 'PutFunctionConcurrency20171031', requestParameters: { functionName: '123456789012:function:drift-responder-ci-responder:live' } }, 'arn:aws:lambda:us-east-1:123456789012:function:drift-responder-ci-responder'],
   ])('names the resource of %s', (_what, fields, arn) => {
     const record = cloneWith('events_PutRule_awsdocs-eventbridge_1.json', (r) => void Object.assign(r, fields));
     expect(resourcesTouched(parseChange(record))).toContain(arn);
+  });
+
+  it('flags the sweep\'s schedule deleted by someone other than the deploy principal, and not by the deploy principal', () => {
+    // A clone of the AWS docs PutRule record (root of 123456789012), as EventBridge Scheduler would log DeleteSchedule.
+    const record = cloneWith('events_PutRule_awsdocs-eventbridge_1.json', (r) => void Object.assign(r, { eventSource: 'scheduler.amazonaws.com', eventName: 'DeleteSchedule', requestParameters: { name: 'drift-responder-ci-sweep' }, responseElements: null }));
+    const own = ['arn:aws:scheduler:us-east-1:123456789012:schedule/default/drift-responder-ci-*'];
+    expect(run(record, own).map((f) => [f.control, f.severity, f.resource])).toEqual([
+      ['responder-tampered', 'critical', 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/drift-responder-ci-sweep'],
+    ]);
+    expect(run(record, own, ['arn:aws:iam::123456789012:root'])).toEqual([]);
   });
 
   it('adds the stack\'s own resources and deploy principals from the environment to the policy', () => {

@@ -48,6 +48,9 @@ export const SELF_TRIGGERS = [
     eventNames: ['DeleteResourcePolicy', 'DeleteTable', 'PutResourcePolicy', 'UpdateContinuousBackups', 'UpdateTable', 'UpdateTimeToLive'],
   },
   { eventSource: 'kms.amazonaws.com', eventNames: ['DisableKey', 'PutKeyPolicy', 'ScheduleKeyDeletion'] },
+  // The reconciliation sweep's schedule: deleting or disabling it stops the sweeps, and nothing
+  // else would notice (EventBridge Scheduler events reach EventBridge as source aws.scheduler).
+  { eventSource: 'scheduler.amazonaws.com', eventNames: ['DeleteSchedule', 'UpdateSchedule'] },
 ] as const;
 
 function partitionOf(change: Change): string {
@@ -125,6 +128,12 @@ export function resourcesTouched(change: Change): string[] {
     case 'kms.amazonaws.com': {
       const key = textParam(rp, 'keyId');
       if (key) found.push(kmsArn(change, p, key));
+      break;
+    }
+    case 'scheduler.amazonaws.com': {
+      // A schedule without a group is in the account's `default` group.
+      const name = textParam(rp, 'name');
+      if (name) found.push(`arn:${p}:scheduler:${change.region}:${change.account}:schedule/${textParam(rp, 'groupName') ?? 'default'}/${name}`);
       break;
     }
   }

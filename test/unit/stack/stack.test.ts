@@ -773,6 +773,8 @@ describe('self-monitoring and tamper detection', () => {
       'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/drift-responder-ci-*',
       arnOf('DriftKey'),
       'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/drift-responder-ci',
+      // The sweep's schedule: deleting or disabling it stops the sweeps (EventBridge Scheduler, default group).
+      'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/default/drift-responder-ci-*',
     ]);
     // Everything the stack names itself is inside those globs.
     const named = [
