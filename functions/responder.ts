@@ -2,11 +2,12 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createResponderHandler } from '../lib/responder/handler';
 import { depsFromEnvironment, idempotencyFromEnvironment } from '../lib/responder/wiring';
 import { sweepTriggerFromEnvironment } from '../lib/sweep/trigger';
+import { sdkClientConfig } from '../lib/aws/client-config';
 
 // Built once per container: policy validated, SDK clients created, at cold start.
 export const handler = createResponderHandler(
   depsFromEnvironment(),
   idempotencyFromEnvironment(),
   // SWEEP_FUNCTION_NAME: after restarting a stopped trail, sweep at once (serverless/resources/sweep.yml).
-  sweepTriggerFromEnvironment(process.env, () => new LambdaClient({ maxAttempts: 5, retryMode: 'adaptive' })),
+  sweepTriggerFromEnvironment(process.env, () => new LambdaClient(sdkClientConfig())),
 );

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sdkClientConfig } from '../aws/client-config';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import path from 'node:path';
@@ -16,7 +17,8 @@ export class AlertConfigurationError extends Error {
   override readonly name = 'AlertConfigurationError';
 }
 
-type ClientConfig = { maxAttempts: number; retryMode: 'adaptive' };
+/** SDK client settings: retries, and per-request timeouts where given (lib/aws/client-config.ts). */
+type ClientConfig = { maxAttempts: number; retryMode: 'adaptive'; requestHandler?: ReturnType<typeof sdkClientConfig>['requestHandler'] };
 
 /**
  * The responder's alert sink: SNS behind dedup, storm and rate limiting (state in the table
@@ -51,7 +53,7 @@ export function flushDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): 
   const topicArn = env.ALERT_TOPIC_ARN;
   const table = env.STATE_TABLE;
   if (!topicArn || !table) throw new AlertConfigurationError('environment variables ALERT_TOPIC_ARN and STATE_TABLE must be set');
-  const clientConfig: ClientConfig = { maxAttempts: 5, retryMode: 'adaptive' };
+  const clientConfig: ClientConfig = sdkClientConfig(env);
   const state = dynamoDbAlertState(new DynamoDBClient(clientConfig), table);
   const sink = rateLimitedSink(snsAlertSink(new SNSClient(clientConfig), topicArn), state);
   return { state, sink, policy, now: () => new Date(), log, iamActions: sink.iamActions };

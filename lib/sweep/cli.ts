@@ -17,6 +17,7 @@ import { snsTopicAdapter } from '../aws/sns-topic';
 import { sqsAdapter } from '../aws/sqs';
 import { dynamoDbBaselineCatalog, eventBridgeDestinationsAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
 import { liveTagSource } from '../aws/tags';
+import { sdkClientConfig } from '../aws/client-config';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import { memoryBaselineStore } from '../baseline/memory';
 import { controlIds, controls } from '../controls/registry';
@@ -138,7 +139,7 @@ export async function sweepMain(argv: readonly string[], io: SweepIo): Promise<n
   if (!values.remediate) policy = reportOnly(policy);
 
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const clientConfig = { region, maxAttempts: 5, retryMode: 'adaptive' as const, ...(values.endpoint ? { endpoint: values.endpoint } : {}) };
+  const clientConfig = { ...sdkClientConfig(), region, ...(values.endpoint ? { endpoint: values.endpoint } : {}) };
   const account = (await new STSClient(clientConfig).send(new GetCallerIdentityCommand({}))).Account;
   if (!account) throw new Error('STS GetCallerIdentity returned no account');
 

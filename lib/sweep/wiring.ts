@@ -17,6 +17,7 @@ import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import type { ResponderDeps } from '../responder/respond';
 import { ConfigurationError, depsFromEnvironment } from '../responder/wiring';
 import { tokenBucket } from '../util/token-bucket';
+import { sdkClientConfig } from '../aws/client-config';
 import type { CheckpointStore, SweepReaders } from './ports';
 import { rateLimited } from './rate-limit';
 import type { SweepDeps } from './sweep';
@@ -79,7 +80,8 @@ export function sweepWiringFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   if (!table) throw new ConfigurationError('environment variable BASELINE_TABLE is not set');
   if (!stateTable) throw new ConfigurationError('environment variable STATE_TABLE is not set');
   const responder = depsFromEnvironment(env);
-  const clientConfig = { maxAttempts: 5, retryMode: 'adaptive' as const };
+  // Retries with backoff and per-request timeouts, as the responder's own clients (lib/aws/client-config.ts).
+  const clientConfig = sdkClientConfig(env);
   const rps = Number(env.SWEEP_EVENTBRIDGE_RPS ?? DEFAULT_EVENTBRIDGE_RPS);
   const eventBridge = rateLimited(new EventBridgeClient(clientConfig), tokenBucket({ ratePerSecond: rps }));
   const kmsClient = new KMSClient(clientConfig);
