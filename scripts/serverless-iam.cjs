@@ -253,15 +253,27 @@ const SWEEP_READER_SCOPES = {
   'events:ListApiDestinations': '*',
   'events:ListConnections': '*',
   'events:DescribeConnection': sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:connection/*'),
+  // IAM grants (policy sweep.iamGrants). Listing roles, users and groups has no resource-level
+  // permission ("*" only: Service Authorization Reference, AWS Identity and Access Management,
+  // Actions table: no resource type for ListRoles, ListUsers and ListGroups); reading one
+  // principal's policies is scoped to this account's roles, users and groups.
+  'iam:ListRoles': '*',
+  'iam:ListUsers': '*',
+  'iam:ListGroups': '*',
+  ...Object.fromEntries(
+    ['Role', 'User', 'Group'].flatMap((k) =>
+      [`iam:ListAttached${k}Policies`, `iam:List${k}Policies`, `iam:Get${k}Policy`].map((action) => [action, sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${k.toLowerCase()}/*`)]),
+    ),
+  ),
 };
 // Baselines of resources gone from live state are found by a Scan of the baseline table; the
 // checkpoint and the lease are items of the state table.
 const SWEEP_CATALOG_SCOPES = { 'dynamodb:Scan': { 'Fn::GetAtt': ['BaselineTable', 'Arn'] } };
 const SWEEP_CHECKPOINT_SCOPES = Object.fromEntries(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'].map((a) => [a, { 'Fn::GetAtt': ['StateTable', 'Arn'] }]));
 // What the responder declares that the sweep never uses: it handles no CloudTrail delivery
-// (idempotency), no failed call (burst counter), no IAM change (managed policy reader), and it
-// does not trigger itself.
-const NOT_SWEEP = new Set(['IdempotencyTable', 'StateTable', 'ManagedPolicyReader', 'SweepTrigger']);
+// (idempotency), no failed call (burst counter), and it does not trigger itself. (It keeps the
+// managed policy reader: with sweep.iamGrants it judges attached customer managed policies.)
+const NOT_SWEEP = new Set(['IdempotencyTable', 'StateTable', 'SweepTrigger']);
 
 function sweepTriggerActions() {
   const { lambdaSweepTrigger } = require('../lib/sweep/trigger.ts');

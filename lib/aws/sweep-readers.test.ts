@@ -9,13 +9,45 @@ import { KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { rateLimited } from '../sweep/rate-limit';
-import { dynamoDbBaselineCatalog, eventBridgeDestinationsAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from './sweep-readers';
+import { GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListGroupsCommand, ListRolePoliciesCommand, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { dynamoDbBaselineCatalog, eventBridgeDestinationsAdapter, iamInventoryAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from './sweep-readers';
 
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/k-1';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
 const config = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
 
 describe('the sweep readers page through every list', () => {
+  it('IAM: every page of roles (service-linked roles left out), users and groups, and of a role\'s attached and inline policies', async () => {
+    // Prepare
+    const iam = mockClient(IAMClient);
+    const role = (name: string, path = '/') => ({ RoleName: name, Path: path, Arn: `arn:aws:iam::123456789012:role${path}${name}`, RoleId: name, CreateDate: new Date(0) });
+    iam
+      .on(ListRolesCommand, { Marker: undefined })
+      .resolves({ Roles: [role('ops'), role('AWSServiceRoleForSupport', '/aws-service-role/support.amazonaws.com/')], IsTruncated: true, Marker: 'r2' })
+      .on(ListRolesCommand, { Marker: 'r2' })
+      .resolves({ Roles: [role('deployer')], IsTruncated: false })
+      .on(ListUsersCommand)
+      .resolves({ Users: [{ UserName: 'bob', Path: '/', Arn: 'arn:aws:iam::123456789012:user/bob', UserId: 'b', CreateDate: new Date(0) }] })
+      .on(ListGroupsCommand)
+      .resolves({ Groups: [] })
+      .on(ListAttachedRolePoliciesCommand, { RoleName: 'ops', Marker: undefined })
+      .resolves({ AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }], IsTruncated: true, Marker: 'a2' })
+      .on(ListAttachedRolePoliciesCommand, { RoleName: 'ops', Marker: 'a2' })
+      .resolves({ AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/AmazonEventBridgeFullAccess' }] })
+      .on(ListRolePoliciesCommand, { RoleName: 'ops' })
+      .resolves({ PolicyNames: ['inline-1'] })
+      .on(GetRolePolicyCommand, { RoleName: 'ops', PolicyName: 'inline-1' })
+      .resolves({ RoleName: 'ops', PolicyName: 'inline-1', PolicyDocument: '%7B%7D' });
+    const adapter = iamInventoryAdapter(new IAMClient(config));
+    // Act
+    const principals = await adapter.listPrincipals();
+    const grants = await adapter.grantsOf('role', 'ops');
+    // Assess
+    expect(principals).toEqual([{ kind: 'role', name: 'ops' }, { kind: 'role', name: 'deployer' }, { kind: 'user', name: 'bob' }]);
+    expect(grants).toEqual({ kind: 'role', name: 'ops', managed: ['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::aws:policy/AmazonEventBridgeFullAccess'], inline: [{ policyName: 'inline-1', document: '%7B%7D' }] });
+    iam.restore();
+  });
+
   it('ListApiDestinations and ListConnections: every page, with the OAuth endpoint of each OAuth connection (DescribeConnection)', async () => {
     // Prepare
     const events = mockClient(EventBridgeClient);

@@ -2,7 +2,22 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type Dy
 import { ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DescribeConnectionCommand, ListApiDestinationsCommand, ListConnectionsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { BaselineCatalog, CheckpointStore, Destination, DestinationsPort, KeyGrantsPort, SweepCheckpoint, TopicSubscriptionsPort } from '../sweep/ports';
+import {
+  GetGroupPolicyCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  ListUserPoliciesCommand,
+  ListUsersCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import type { BaselineCatalog, CheckpointStore, Destination, DestinationsPort, IamInventoryPort, KeyGrantsPort, SweepCheckpoint, TopicSubscriptionsPort } from '../sweep/ports';
 import { isErrorNamed } from './errors';
 
 /** Every grant on a key, page by page. */
@@ -167,6 +182,79 @@ export function eventBridgeDestinationsAdapter(client: Pick<EventBridgeClient, '
         NextToken = page.NextToken;
       } while (NextToken);
       return found;
+    },
+  };
+}
+
+type IamPage = { IsTruncated?: boolean; Marker?: string };
+
+/** Every page of an IAM list call (Marker / IsTruncated). */
+async function allPages<P extends IamPage, T>(call: (marker: string | undefined) => Promise<P>, items: (page: P) => T[]): Promise<T[]> {
+  const found: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await call(marker);
+    found.push(...items(page));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return found;
+}
+
+/**
+ * IAM roles, users and groups with their attached and inline policies, every page. Service-linked
+ * roles (path /aws-service-role/) are left out: AWS owns their policies and nobody can change them.
+ */
+export function iamInventoryAdapter(client: Pick<IAMClient, 'send'>): IamInventoryPort & { iamActions: readonly string[] } {
+  const gone = (error: unknown) => isErrorNamed(error, 'NoSuchEntityException', 'NoSuchEntity');
+  return {
+    iamActions: [
+      'iam:ListRoles', 'iam:ListUsers', 'iam:ListGroups',
+      'iam:ListAttachedRolePolicies', 'iam:ListAttachedUserPolicies', 'iam:ListAttachedGroupPolicies',
+      'iam:ListRolePolicies', 'iam:ListUserPolicies', 'iam:ListGroupPolicies',
+      'iam:GetRolePolicy', 'iam:GetUserPolicy', 'iam:GetGroupPolicy',
+    ],
+    async listPrincipals() {
+      const roles = await allPages((Marker) => client.send(new ListRolesCommand({ Marker, MaxItems: 100 })), (p) => (p.Roles ?? []).filter((r) => !r.Path?.startsWith('/aws-service-role/')).map((r) => r.RoleName));
+      const users = await allPages((Marker) => client.send(new ListUsersCommand({ Marker, MaxItems: 100 })), (p) => (p.Users ?? []).map((u) => u.UserName));
+      const groups = await allPages((Marker) => client.send(new ListGroupsCommand({ Marker, MaxItems: 100 })), (p) => (p.Groups ?? []).map((g) => g.GroupName));
+      const of = (kind: 'role' | 'user' | 'group', names: Array<string | undefined>) => names.filter((n): n is string => !!n).map((name) => ({ kind, name }));
+      return [...of('role', roles), ...of('user', users), ...of('group', groups)];
+    },
+    async grantsOf(kind, name) {
+      try {
+        const attached = await allPages(
+          (Marker) =>
+            kind === 'role'
+              ? client.send(new ListAttachedRolePoliciesCommand({ RoleName: name, Marker, MaxItems: 100 }))
+              : kind === 'user'
+                ? client.send(new ListAttachedUserPoliciesCommand({ UserName: name, Marker, MaxItems: 100 }))
+                : client.send(new ListAttachedGroupPoliciesCommand({ GroupName: name, Marker, MaxItems: 100 })),
+          (p) => (p.AttachedPolicies ?? []).map((a) => a.PolicyArn).filter((a): a is string => !!a),
+        );
+        const names = await allPages(
+          (Marker) =>
+            kind === 'role'
+              ? client.send(new ListRolePoliciesCommand({ RoleName: name, Marker, MaxItems: 100 }))
+              : kind === 'user'
+                ? client.send(new ListUserPoliciesCommand({ UserName: name, Marker, MaxItems: 100 }))
+                : client.send(new ListGroupPoliciesCommand({ GroupName: name, Marker, MaxItems: 100 })),
+          (p) => p.PolicyNames ?? [],
+        );
+        const inline = [];
+        for (const PolicyName of names) {
+          const read =
+            kind === 'role'
+              ? await client.send(new GetRolePolicyCommand({ RoleName: name, PolicyName }))
+              : kind === 'user'
+                ? await client.send(new GetUserPolicyCommand({ UserName: name, PolicyName }))
+                : await client.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName }));
+          if (read.PolicyDocument) inline.push({ policyName: PolicyName, document: read.PolicyDocument });
+        }
+        return { kind, name, managed: attached, inline };
+      } catch (error) {
+        if (gone(error)) return undefined; // deleted while the sweep read it
+        throw error;
+      }
     },
   };
 }

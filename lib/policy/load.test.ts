@@ -97,6 +97,7 @@ describe('parsePolicy', () => {
       controls: {},
       exemptions: [],
       tags: [],
+      sweep: { iamGrants: false },
       alerts: { dedupWindowMinutes: 15, stormThresholdPerMinute: 20, securityHub: false },
       accessDeniedBurst: { threshold: 5, windowSeconds: 300 },
       responder: { resources: [], deployPrincipals: [] },

@@ -151,6 +151,10 @@ export function policySchema(knownControlIds: readonly string[]) {
       [],
     ),
     tags: z._default(z.array(tagRule), []),
+    // The reconciliation sweep (lib/sweep). iamGrants: also judge every IAM role, user and group's
+    // grants as they are (iam-eventbridge-overgrant, alerted only); IAM is global, so turn it on
+    // in one region's stack.
+    sweep: z._default(z.strictObject({ iamGrants: z._default(z.boolean(), false) }), { iamGrants: false }),
     // How alerts reach people (lib/alerts): one alert per control and resource per window,
     // then count updates; a digest instead of single alerts under a storm; Security Hub opt-in.
     alerts: z._default(

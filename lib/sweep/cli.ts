@@ -15,7 +15,9 @@ import { eventRulesAdapter } from '../aws/event-rules';
 import { kmsAdapter } from '../aws/kms';
 import { snsTopicAdapter } from '../aws/sns-topic';
 import { sqsAdapter } from '../aws/sqs';
-import { dynamoDbBaselineCatalog, eventBridgeDestinationsAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
+import { dynamoDbBaselineCatalog, eventBridgeDestinationsAdapter, iamInventoryAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { managedPolicyAdapter } from '../aws/iam';
 import { liveTagSource } from '../aws/tags';
 import { sdkClientConfig } from '../aws/client-config';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
@@ -169,7 +171,9 @@ export async function sweepMain(argv: readonly string[], io: SweepIo): Promise<n
   ];
   // Diagnostics go to stderr as JSON lines, warnings and errors only; stdout holds the report.
   const log = jsonLogger({ service: 'drift-responder', function: 'sweep-cli' }, (line) => io.stderr(`${line}\n`), 'warn');
-  const responder: ResponderDeps = { policy, controls, remediators, alerts: collectingSink(), selfPrincipals: [], now: () => new Date(), log, baselines, tags };
+  const iamClient = new IAMClient(clientConfig);
+  // iam-eventbridge-overgrant (sweep.iamGrants) reads attached customer managed policies live.
+  const responder: ResponderDeps = { policy, controls, remediators, alerts: collectingSink(), selfPrincipals: [], now: () => new Date(), log, baselines, tags, managedPolicies: managedPolicyAdapter(iamClient) };
   const readers: SweepReaders = {
     rules: eventRules,
     endpoints,
@@ -178,6 +182,7 @@ export async function sweepMain(argv: readonly string[], io: SweepIo): Promise<n
     queues: sqsAdapter(new SQSClient(clientConfig)),
     topics: { ...snsTopicAdapter(snsClient), ...topicSubscriptionsAdapter(snsClient) },
     destinations: eventBridgeDestinationsAdapter(eventBridge),
+    iam: iamInventoryAdapter(iamClient),
     baselines,
     catalog: table ? dynamoDbBaselineCatalog(dynamodb, table) : { iamActions: [], resourcesOf: async () => [] },
   };

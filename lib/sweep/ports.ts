@@ -61,6 +61,20 @@ export interface DestinationsPort {
   listDestinations(): Promise<Destination[]>;
 }
 
+/** An IAM role, user or group with what it is granted: attached managed policies and inline policies (documents as IAM returns them, URL-encoded). */
+export interface IamPrincipalGrants {
+  kind: 'role' | 'user' | 'group';
+  name: string;
+  managed: string[];
+  inline: Array<{ policyName: string; document: string }>;
+}
+
+/** Every role, user and group of the account (IAM is global) with its grants (iam-eventbridge-overgrant). */
+export interface IamInventoryPort {
+  listPrincipals(): Promise<Array<{ kind: 'role' | 'user' | 'group'; name: string }>>;
+  grantsOf(kind: 'role' | 'user' | 'group', name: string): Promise<IamPrincipalGrants | undefined>;
+}
+
 /** Everything the sweep reads, behind the same ports the snapshotters and remediators use. */
 export interface SweepReaders {
   rules: Pick<EventRulesPort, 'listBuses' | 'listRules' | 'getRule' | 'getBus'>;
@@ -70,6 +84,7 @@ export interface SweepReaders {
   topics: TopicInventoryPort & TopicSubscriptionsPort;
   endpoints: Pick<VpcEndpointPort, 'describe' | 'listInterfaceEndpoints'>;
   destinations: DestinationsPort;
+  iam: IamInventoryPort;
   baselines: Pick<BaselineStore, 'get'>;
   catalog: BaselineCatalog;
 }

@@ -61,6 +61,7 @@ function account({ rules, keys, readMs = 0, trailLogging = true }: { rules: numb
     topics: { listTopicArns: async () => [], getAttributes: async () => undefined, confirmedSubscriptions: async () => 1 },
     endpoints: { listInterfaceEndpoints: async () => [], describe: async () => undefined },
     destinations: { listDestinations: async () => [] },
+    iam: { listPrincipals: async () => [], grantsOf: async () => undefined },
     baselines: memoryBaselineStore(),
     catalog: { iamActions: [], resourcesOf: async () => [] },
   };

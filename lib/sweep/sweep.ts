@@ -18,6 +18,7 @@ import {
   alertTopicUnheardChange,
   busChanges,
   destinationChanges,
+  iamGrantChanges,
   endpointChanges,
   keyChanges,
   ownRuleChanges,
@@ -92,6 +93,8 @@ interface Phase {
   name: string;
   /** Health changes go through every control (responder-tampered included): a failure there is critical. */
   health: boolean;
+  /** Controls whose findings in this phase are alerted, never remediated, whatever their mode. */
+  alertOnly?: readonly string[];
   list(): Promise<string[]>;
   changesFor(key: string): Promise<Change[]>;
 }
@@ -252,6 +255,24 @@ function phasesOf(deps: SweepDeps, origin: SweepOrigin, health: string[], direct
     },
   };
 
+  // IAM grants as they are (policy sweep.iamGrants; IAM is global: one region's stack is enough).
+  // Alerted only: a standing grant found by the sweep is never revoked automatically, since the
+  // first sweep would otherwise strip long-standing access the moment remediation is on.
+  const iamPhase: Phase = {
+    name: 'iam',
+    health: false,
+    alertOnly: ['iam-eventbridge-overgrant'],
+    async list() {
+      if (!policy.sweep.iamGrants) return [];
+      return sortedUnique((await readers.iam.listPrincipals()).map((p) => `${p.kind}:${p.name}`));
+    },
+    async changesFor(key) {
+      const [kind, name] = [key.slice(0, key.indexOf(':')) as 'role' | 'user' | 'group', key.slice(key.indexOf(':') + 1)];
+      const grants = await readers.iam.grantsOf(kind, name);
+      return grants ? iamGrantChanges(origin, grants) : [];
+    },
+  };
+
   let aliases: Promise<Array<{ name: string; targetKeyId: string }>> | undefined;
   const keysPhase: Phase = {
     name: 'keys',
@@ -334,7 +355,18 @@ function phasesOf(deps: SweepDeps, origin: SweepOrigin, health: string[], direct
     },
   };
 
-  return [healthPhase, trailsPhase, rulesPhase, busesPhase, destinationsPhase, keysPhase, queuesPhase, topicsPhase, endpointsPhase];
+  return [healthPhase, trailsPhase, rulesPhase, busesPhase, destinationsPhase, keysPhase, queuesPhase, topicsPhase, endpointsPhase, iamPhase];
+}
+
+/** The pipeline with these controls capped at mode `alert` (their findings alerted, never remediated). */
+function alertOnlyDeps(deps: ResponderDeps, controlIds: readonly string[]): ResponderDeps {
+  const { policy } = deps;
+  const capped = Object.fromEntries(
+    controlIds
+      .filter((id) => (policy.controls[id]?.mode ?? policy.defaults.mode) === 'remediate')
+      .map((id) => [id, { ...policy.controls[id], mode: 'alert' as const }]),
+  );
+  return { ...deps, policy: { ...policy, controls: { ...policy.controls, ...capped } } };
 }
 
 /**
@@ -396,7 +428,7 @@ async function sweepLeased(deps: SweepDeps, options: SweepOptions): Promise<Swee
       }
       // A batch at a time, merged in key order: the checkpoint is always after a batch done whole.
       const batch = keys.slice(start, start + concurrency);
-      const results = await Promise.all(batch.map((key) => sweepItem(phase, key, phase.health ? deps.responder : stateDeps)));
+      const results = await Promise.all(batch.map((key) => sweepItem(phase, key, phase.health ? deps.responder : phase.alertOnly ? alertOnlyDeps(stateDeps, phase.alertOnly) : stateDeps)));
       for (const result of results) {
         summary.items += 1;
         summary.changes += result.changes;

@@ -14,6 +14,7 @@ import {
   busChanges,
   destinationChanges,
   endpointChanges,
+  iamGrantChanges,
   keyChanges,
   ownRuleChanges,
   queueChanges,
@@ -138,6 +139,18 @@ describe('destinationChanges', () => {
     ['a connection without OAuth (no endpoint to judge)', { kind: 'connection', name: 'oauth', arn: CONNECTION }, []],
   ])('%s', (_name, destination, expected) => {
     expect(judge(destinationChanges(origin, destination)).map((f) => [f.control, f.resource])).toEqual(expected);
+  });
+});
+
+describe('iamGrantChanges', () => {
+  const eventsAdmin = encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:*', Resource: '*' }] }));
+  const readOnly = encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:Describe*', Resource: '*' }] }));
+  it.each<[string, Parameters<typeof iamGrantChanges>[1], string[]]>([
+    ['an inline policy (URL-encoded, as IAM returns it) granting events:* on everything', { kind: 'role', name: 'ops', managed: [], inline: [{ policyName: 'p', document: eventsAdmin }] }, ['PutRolePolicy']],
+    ['an attached AWS managed policy with EventBridge administrative power', { kind: 'user', name: 'bob', managed: ['arn:aws:iam::aws:policy/AmazonEventBridgeFullAccess'], inline: [] }, ['AttachUserPolicy']],
+    ['a read-only inline policy', { kind: 'group', name: 'auditors', managed: [], inline: [{ policyName: 'p', document: readOnly }] }, []],
+  ])('%s', (_name, principal, expected) => {
+    expect(judge(iamGrantChanges(origin, principal)).map((f) => f.event.name)).toEqual(expected);
   });
 });
 

@@ -377,3 +377,22 @@ export function destinationChanges(origin: SweepOrigin, destination: { kind: 'ap
         ),
       ];
 }
+
+const IAM = 'iam.amazonaws.com';
+const ATTACH_EVENT = { role: 'AttachRolePolicy', user: 'AttachUserPolicy', group: 'AttachGroupPolicy' } as const;
+const PUT_INLINE_EVENT = { role: 'PutRolePolicy', user: 'PutUserPolicy', group: 'PutGroupPolicy' } as const;
+
+/**
+ * An IAM principal's grants as they are: the AttachXPolicy of each attached managed policy and
+ * the PutXPolicy of each inline policy (iam-eventbridge-overgrant judges them). IAM is global.
+ */
+export function iamGrantChanges(origin: SweepOrigin, principal: { kind: 'role' | 'user' | 'group'; name: string; managed: readonly string[]; inline: ReadonlyArray<{ policyName: string; document: string }> }): Change[] {
+  const nameKey = `${principal.kind}Name`;
+  const arn = `arn:aws:iam::${origin.account}:${principal.kind}/${principal.name}`;
+  return [
+    ...principal.managed.map((policyArn) => syntheticChange(origin, IAM, ATTACH_EVENT[principal.kind], arn, { [nameKey]: principal.name, policyArn }, null, policyArn)),
+    ...principal.inline.map((p) =>
+      syntheticChange(origin, IAM, PUT_INLINE_EVENT[principal.kind], arn, { [nameKey]: principal.name, policyName: p.policyName, policyDocument: p.document }, null, p.policyName),
+    ),
+  ];
+}

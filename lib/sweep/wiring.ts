@@ -12,7 +12,8 @@ import { eventRulesAdapter } from '../aws/event-rules';
 import { kmsAdapter } from '../aws/kms';
 import { snsTopicAdapter } from '../aws/sns-topic';
 import { sqsAdapter } from '../aws/sqs';
-import { dynamoDbBaselineCatalog, dynamoDbCheckpointStore, eventBridgeDestinationsAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
+import { dynamoDbBaselineCatalog, dynamoDbCheckpointStore, eventBridgeDestinationsAdapter, iamInventoryAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import type { ResponderDeps } from '../responder/respond';
 import { ConfigurationError, depsFromEnvironment } from '../responder/wiring';
@@ -55,6 +56,19 @@ export const SWEEP_READ_ACTIONS = [
   'sns:GetTopicAttributes',
   'sns:ListSubscriptionsByTopic',
   'ec2:DescribeVpcEndpoints',
+  // IAM grants (policy sweep.iamGrants).
+  'iam:ListRoles',
+  'iam:ListUsers',
+  'iam:ListGroups',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListAttachedUserPolicies',
+  'iam:ListAttachedGroupPolicies',
+  'iam:ListRolePolicies',
+  'iam:ListUserPolicies',
+  'iam:ListGroupPolicies',
+  'iam:GetRolePolicy',
+  'iam:GetUserPolicy',
+  'iam:GetGroupPolicy',
 ] as const;
 
 const list = (value: string | undefined) =>
@@ -96,6 +110,7 @@ export function sweepWiringFromEnvironment(env: NodeJS.ProcessEnv = process.env)
     topics: { ...snsTopicAdapter(snsClient), ...topicSubscriptionsAdapter(snsClient) },
     endpoints: vpcEndpointAdapter(new EC2Client(clientConfig)),
     destinations: eventBridgeDestinationsAdapter(eventBridge),
+    iam: iamInventoryAdapter(new IAMClient(clientConfig)),
     baselines: dynamoDbBaselineStore(dynamodb, table),
     catalog,
   };

@@ -2,6 +2,7 @@
 // server), credentials from the default chain. Report-only by default; --remediate acts.
 // In a region of its own; names are unique per run and moto is never reset.
 import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
+import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { randomUUID } from 'node:crypto';
 import { sweepMain } from '../../lib/sweep/cli';
 import { awsClientConfig, motoEndpoint } from './harness/aws';
@@ -69,5 +70,58 @@ describe('drift-responder sweep', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
+  });
+
+  describe('with sweep.iamGrants: IAM grants as they are (IAM is global: findings are filtered to this test\'s roles)', () => {
+    const iam = new IAMClient({ ...awsClientConfig(), region: REGION });
+    const id = randomUUID().slice(0, 8);
+    const ADMIN_OVER_EVENTBRIDGE = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:*', Resource: '*' }] });
+    const assumeByLambda = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    let roles: { inline: string; managed: string; trusted: string };
+    let iamPolicyFile: string;
+
+    beforeAll(async () => {
+      const create = async (name: string) => (await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: assumeByLambda }))).Role!.Arn!;
+      roles = { inline: await create(`sweep-inline-${id}`), managed: await create(`sweep-managed-${id}`), trusted: await create(`sweep-trusted-${id}`) };
+      await iam.send(new PutRolePolicyCommand({ RoleName: `sweep-inline-${id}`, PolicyName: 'events-admin', PolicyDocument: ADMIN_OVER_EVENTBRIDGE }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: `sweep-trusted-${id}`, PolicyName: 'events-admin', PolicyDocument: ADMIN_OVER_EVENTBRIDGE }));
+      // moto has no AWS managed policies: a customer managed one with the same power, read live by the control.
+      const policyArn = (await iam.send(new CreatePolicyCommand({ PolicyName: `events-admin-${id}`, PolicyDocument: ADMIN_OVER_EVENTBRIDGE }))).Policy!.Arn!;
+      await iam.send(new AttachRolePolicyCommand({ RoleName: `sweep-managed-${id}`, PolicyArn: policyArn }));
+      iamPolicyFile = writePolicy(
+        [`trustedPrincipals: ["${roles.trusted}"]`, 'sweep: { iamGrants: true }', 'controls:', '  iam-eventbridge-overgrant: { mode: remediate, dryRun: false }'].join('\n'),
+      );
+    });
+
+    const mine = (ndjson: string) =>
+      ndjson
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+        .filter((f) => Object.values(roles).includes(f.resource))
+        .map((f) => [f.control, f.resource, f.eventName, f.remediation.status])
+        .sort();
+
+    it('raises the grants of EventBridge administrative power to untrusted roles, inline and managed, and alerts them only (never revokes)', async () => {
+      // Act
+      const run = await cli(['--endpoint', motoEndpoint(), '--region', REGION, '--config', iamPolicyFile, '--format', 'ndjson', '--remediate']);
+      // Assess
+      expect(run.code).toBe(0);
+      expect(mine(run.stdout)).toEqual(
+        [
+          ['iam-eventbridge-overgrant', roles.inline, 'PutRolePolicy', 'skipped'],
+          ['iam-eventbridge-overgrant', roles.managed, 'AttachRolePolicy', 'skipped'],
+        ].sort(),
+      );
+      // The inline policy is still there: the sweep alerts standing grants, it does not revoke them.
+      expect((await iam.send(new GetRolePolicyCommand({ RoleName: `sweep-inline-${id}`, PolicyName: 'events-admin' }))).PolicyName).toBe('events-admin');
+    });
+
+    it('judges no IAM grant unless sweep.iamGrants is on', async () => {
+      // Act
+      const run = await cli(['--endpoint', motoEndpoint(), '--region', REGION, '--config', policyFile, '--format', 'ndjson']);
+      // Assess
+      expect(mine(run.stdout)).toEqual([]);
+    });
   });
 });

@@ -112,6 +112,11 @@ const NO_RESOURCE_LEVEL_PERMISSIONS = [
   // ListConnections (the sweep judges every API destination and connection).
   'events:ListApiDestinations',
   'events:ListConnections',
+  // Same reference, AWS Identity and Access Management Actions table: no resource type for
+  // ListRoles, ListUsers and ListGroups (the sweep judges IAM grants with sweep.iamGrants).
+  'iam:ListRoles',
+  'iam:ListUsers',
+  'iam:ListGroups',
 ];
 /** Tag-driven policy: the responder reads the tags of the resource a change acted on, with each service's own API. */
 const TAG_READER_SCOPES: Record<string, Json> = {
@@ -152,7 +157,7 @@ function expectedScope(action: string): (resource: Json) => boolean {
   if (RULE_ACTIONS.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*' });
   if (action === 'iam:PassRole') return is({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*' });
   // iam-eventbridge-overgrant: revoking a grant acts on the principal (role, user or group) it names; reading a policy on the policy.
-  const principal = /^iam:(?:ListAttached|Get|Detach|Delete)(Role|User|Group)Polic(?:y|ies)$/.exec(action)?.[1];
+  const principal = /^iam:(?:ListAttached|List|Get|Detach|Delete)(Role|User|Group)Polic(?:y|ies)$/.exec(action)?.[1];
   if (principal) return is({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${principal.toLowerCase()}/*` });
   if (managedPolicyActions.includes(action)) return is({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*' });
   if ((remediatorActions.includes(action) || snapshotterActions.includes(action)) && action.startsWith('events:')) return is(eventBuses);
@@ -914,8 +919,8 @@ describe('the reconciliation sweep (serverless/resources/sweep.yml)', () => {
     STATE_TABLE: 'stack-test-state',
     KILL_SWITCH_PARAMETER: '/stack-test/kill-switch',
   });
-  /** The responder's pipeline minus what the sweep never does: handle deliveries (idempotency), count denials, read IAM policies, trigger itself. */
-  const pipelineActions = [...remediatorActions, ...sinkActions, ...snapshotterActions, ...baselineStoreActions, ...BASELINE_TABLE_KEY_ACTIONS, ...safetyActions, ...tagReaderActions];
+  /** The responder's pipeline minus what the sweep never does: handle deliveries (idempotency), count denials, trigger itself. */
+  const pipelineActions = [...remediatorActions, ...sinkActions, ...snapshotterActions, ...baselineStoreActions, ...BASELINE_TABLE_KEY_ACTIONS, ...safetyActions, ...tagReaderActions, ...managedPolicyActions];
   const sweepActions = new Set([...pipelineActions, ...wiring.iamActions.readers, ...wiring.iamActions.catalog, ...wiring.iamActions.checkpoints]);
   /** Its inline policy (logs) and the managed policies attached to it (the declared actions: more than a role's inline policies may hold). */
   const managed = () => resources('AWS::IAM::ManagedPolicy').filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([ref('SweepRole')]));
