@@ -100,16 +100,17 @@ export function snapshotDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env
   return { log, policy, snapshotters, baselines: baselines!, now: () => new Date(), tagDirectory };
 }
 
-/**
- * Everything the deployed function needs, from its environment. Runs once per
- * container: an invalid policy throws here, failing the cold start loudly.
- * SDK clients retry throttling and 5xx with exponential backoff (adaptive mode).
- */
-export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ResponderDeps {
-  const { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption, tags } = commonFromEnvironment(env);
-  // IAM is global: one client, whatever the function's region (iam-eventbridge-overgrant).
-  const iam = new IAMClient(clientConfig);
-  const remediators: Remediator[] = [
+/** Every remediator, from the adapters that act for it: the deployed responder's and the sweep CLI's. */
+export function remediatorsOf(adapters: {
+  eventBridge: EventBridgeClient;
+  eventRules: ReturnType<typeof eventRulesAdapter>;
+  cloudTrail: ReturnType<typeof cloudTrailAdapter>;
+  vpcEndpoints: ReturnType<typeof vpcEndpointAdapter>;
+  encryption: { remediators: readonly Remediator[] };
+  iam: IAMClient;
+}): Remediator[] {
+  const { eventBridge, eventRules, cloudTrail, vpcEndpoints, encryption, iam } = adapters;
+  return [
     busStatementsRemediator(eventBusPolicyAdapter(eventBridge)),
     restoreRuleRemediator(eventRules),
     removeTargetsRemediator(eventRules),
@@ -121,6 +122,18 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Respo
     ...encryption.remediators,
     revokeIamGrantRemediator(iamGrantAdapter(iam)),
   ];
+}
+
+/**
+ * Everything the deployed function needs, from its environment. Runs once per
+ * container: an invalid policy throws here, failing the cold start loudly.
+ * SDK clients retry throttling and 5xx with exponential backoff (adaptive mode).
+ */
+export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ResponderDeps {
+  const { log, policy, clientConfig, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption, tags } = commonFromEnvironment(env);
+  // IAM is global: one client, whatever the function's region (iam-eventbridge-overgrant).
+  const iam = new IAMClient(clientConfig);
+  const remediators = remediatorsOf({ eventBridge, eventRules, cloudTrail, vpcEndpoints, encryption, iam });
   return {
     policy,
     controls,

@@ -24,17 +24,12 @@ import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import { memoryBaselineStore } from '../baseline/memory';
 import { controlIds, controls } from '../controls/registry';
 import type { Finding } from '../controls/types';
-import { eventBusPolicyAdapter } from '../aws/eventbridge';
 import { vpcEndpointAdapter } from '../aws/ec2-endpoints';
 import { loadPolicyFile } from '../policy/load';
 import type { Policy } from '../policy/schema';
-import { restoreTrailConfigRemediator, restoreTrailSelectorsRemediator, startTrailLoggingRemediator } from '../remediation/cloudtrail';
-import { restoreEndpointPolicyRemediator } from '../remediation/endpoints';
-import { busStatementsRemediator } from '../remediation/bus-statements';
-import { removeTargetsRemediator, restoreBusRemediator, restoreRuleRemediator } from '../remediation/rules';
-import type { Remediator } from '../remediation/types';
 import { encryptionWiring } from '../responder/encryption-wiring';
 import type { ResponderDeps } from '../responder/respond';
+import { remediatorsOf } from '../responder/wiring';
 import { findingRecord, summaryOf, toNdjson, toTable } from '../replay/output';
 import { jsonLogger } from '../util/log';
 import { tokenBucket } from '../util/token-bucket';
@@ -158,20 +153,10 @@ export async function sweepMain(argv: readonly string[], io: SweepIo): Promise<n
   const table = values['baseline-table'];
   const baselines = table ? dynamoDbBaselineStore(dynamodb, table) : memoryBaselineStore();
   const endpoints = vpcEndpointAdapter(new EC2Client(clientConfig));
-  const remediators: Remediator[] = [
-    busStatementsRemediator(eventBusPolicyAdapter(eventBridge)),
-    restoreRuleRemediator(eventRules),
-    removeTargetsRemediator(eventRules),
-    restoreBusRemediator(eventRules),
-    startTrailLoggingRemediator(cloudTrail),
-    restoreTrailSelectorsRemediator(cloudTrail),
-    restoreTrailConfigRemediator(cloudTrail),
-    restoreEndpointPolicyRemediator(endpoints),
-    ...encryption.remediators,
-  ];
+  const iamClient = new IAMClient(clientConfig);
+  const remediators = remediatorsOf({ eventBridge, eventRules, cloudTrail, vpcEndpoints: endpoints, encryption, iam: iamClient });
   // Diagnostics go to stderr as JSON lines, warnings and errors only; stdout holds the report.
   const log = jsonLogger({ service: 'drift-responder', function: 'sweep-cli' }, (line) => io.stderr(`${line}\n`), 'warn');
-  const iamClient = new IAMClient(clientConfig);
   // iam-eventbridge-overgrant (sweep.iamGrants) reads attached customer managed policies live.
   const responder: ResponderDeps = { policy, controls, remediators, alerts: collectingSink(), selfPrincipals: [], now: () => new Date(), log, baselines, tags, managedPolicies: managedPolicyAdapter(iamClient) };
   const readers: SweepReaders = {
