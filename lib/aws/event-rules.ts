@@ -51,6 +51,11 @@ function batches<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+/** The `Tags` parameter of PutRule and CreateEventBus for a recreated rule or bus (none when there are none). */
+function tagsParameter(tags: Readonly<Record<string, string>> | undefined): { Tags?: Array<{ Key: string; Value: string }> } {
+  return tags && Object.keys(tags).length > 0 ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {};
+}
+
 export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
   async function listTargets(busName: string, name: string): Promise<RuleTarget[]> {
     const targets: RuleTarget[] = [];
@@ -77,7 +82,7 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
     async putRule(rule, tags) {
       await client.send(
         new PutRuleCommand({
-          ...(tags && Object.keys(tags).length > 0 ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
+          ...tagsParameter(tags),
           Name: rule.name,
           EventBusName: rule.eventBusName,
           EventPattern: rule.eventPattern,
@@ -133,7 +138,7 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
           Description: bus.description,
           KmsKeyIdentifier: bus.kmsKeyIdentifier,
           DeadLetterConfig: bus.deadLetterConfig,
-          ...(tags && Object.keys(tags).length > 0 ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
+          ...tagsParameter(tags),
         }),
       );
     },

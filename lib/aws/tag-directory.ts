@@ -1,5 +1,6 @@
 import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { TagSet } from '../tags/types';
+import { pairs } from './tags';
 
 /** Every tagged bus, rule, key, queue, topic and trail of the account in this region, with its tags. */
 export interface TagDirectory {
@@ -24,7 +25,7 @@ export function resourceGroupsTagDirectory(client: ResourceGroupsTaggingAPIClien
         const page = await client.send(new GetResourcesCommand({ ResourceTypeFilters: RESOURCE_TYPES, ResourcesPerPage: 100, ...(token ? { PaginationToken: token } : {}) }));
         for (const mapping of page.ResourceTagMappingList ?? []) {
           if (!mapping.ResourceARN) continue;
-          found.set(mapping.ResourceARN, Object.fromEntries((mapping.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? ''])));
+          found.set(mapping.ResourceARN, pairs(mapping.Tags));
         }
         token = page.PaginationToken || undefined;
       } while (token);

@@ -17,7 +17,8 @@ export interface TagClients {
 /** Each service's "no such resource" (the resource was deleted: its baseline may still know its tags). */
 const NOT_FOUND = ['ResourceNotFoundException', 'NotFoundException', 'NotFound', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'TrailNotFoundException', 'CloudTrailARNInvalidException'];
 
-function pairs(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Record<string, string> {
+/** Tags as most AWS APIs list them ([{Key, Value}]), as a plain object. */
+export function pairs(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']));
 }
 

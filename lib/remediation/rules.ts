@@ -2,6 +2,7 @@ import type { BusDefinition, RuleDefinition, RuleTarget } from '../controls/rule
 import { NEEDS_BASELINE, type RemoveTargetsPlan, type RestoreBusPlan, type RestoreRulePlan } from '../controls/rules/plans';
 import type { LiveState } from '../controls/types';
 import type { Remediator, RemediationResult } from './types';
+import { describeTags } from '../tags/policy';
 
 /** The slice of EventBridge the rule remediations and the rules snapshotter need. */
 export interface EventRulesPort {
@@ -33,7 +34,7 @@ async function restoreRule(port: EventRulesPort, baseline: RuleDefinition, aspec
   const { targets, ...definition } = baseline;
   if (aspects.includes('definition')) {
     await port.putRule(definition, tags);
-    actions.push(`PutRule ${baseline.name} (bus ${baseline.eventBusName}) with the baseline definition (state ${baseline.state})${tags ? ` and tags ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`);
+    actions.push(`PutRule ${baseline.name} (bus ${baseline.eventBusName}) with the baseline definition (state ${baseline.state})${tags ? ` and tags ${describeTags(tags)}` : ''}`);
   }
   if (aspects.includes('state') && !aspects.includes('definition')) {
     await port.enableRule(baseline.eventBusName, baseline.name);
@@ -97,7 +98,7 @@ export function restoreBusRemediator(port: EventRulesPort): Remediator<RestoreBu
       if (!plan.baseline) throw new BaselineMissingError(`cannot recreate bus ${plan.busName}: ${NEEDS_BASELINE}`);
       const { rules, policy, ...bus } = plan.baseline;
       await port.createBus(bus, plan.tags);
-      const actions = [`CreateEventBus ${bus.name}${plan.tags ? ` with tags ${Object.entries(plan.tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`];
+      const actions = [`CreateEventBus ${bus.name}${plan.tags ? ` with tags ${describeTags(plan.tags)}` : ''}`];
       if (policy) {
         await port.putBusPolicy(bus.name, policy);
         actions.push(`PutPermission ${bus.name} Policy=<baseline policy>`);

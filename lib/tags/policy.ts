@@ -42,7 +42,8 @@ function appliesTo(rule: TagRule, controlId: string): boolean {
   return rule.controls.includes('*') || rule.controls.includes(controlId);
 }
 
-const describeTags = (tags: Record<string, string>) => Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ');
+/** `Environment=Production, Team=orders`: tags as findings and remediation reports name them. */
+export const describeTags = (tags: Readonly<Record<string, string>>) => Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ');
 
 /** What the tags of one resource decide for one control's finding on it; carried by the finding. */
 export interface TagVerdict {

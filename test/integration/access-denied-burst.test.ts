@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { dynamoDbBurstCounter } from '../../lib/state/dynamodb-burst-counter';
 import { cloneWith } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
-import { alertsFrom, coldStart as startFunction, createAlertTopic, createStateTable, type Handler } from './harness/functions';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createStateTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 
 jest.setTimeout(60_000);
 const dynamodb = new DynamoDBClient(awsClientConfig());
@@ -48,7 +48,7 @@ function denial(user: string, second: number) {
     r.recipientAccountId = MOTO_ACCOUNT_ID;
     r.eventTime = `2023-07-10T12:01:${String(second).padStart(2, '0')}Z`;
   });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.cloudtrail', account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: REGION, resources: [], detail };
+  return eventBridgeEnvelope(detail, REGION);
 }
 
 async function alerts(expected: number) {

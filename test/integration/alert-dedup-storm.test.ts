@@ -20,7 +20,7 @@ import { parsePolicy } from '../../lib/policy/load';
 import { silentLogger } from '../../lib/util/log';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
-import { alertsFrom, coldStart, createAlertTopic, createStateTable, writePolicy } from './harness/functions';
+import { alertsFrom, coldStart, createAlertTopic, createStateTable, writePolicy, eventBridgeEnvelope } from './harness/functions';
 
 jest.setTimeout(120_000);
 
@@ -60,7 +60,7 @@ function publicGrantEvent(bus: string) {
     r.eventID = randomUUID();
     r.recipientAccountId = MOTO_ACCOUNT_ID;
   });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.events', account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: 'us-east-1', resources: [], detail };
+  return eventBridgeEnvelope(detail, 'us-east-1');
 }
 
 describe('dedup (moto DynamoDB)', () => {

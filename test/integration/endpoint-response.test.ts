@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../../lib/responder/respond';
 import { cloneWith } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
-import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler } from './harness/functions';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 
 const ec2 = new EC2Client(awsClientConfig());
 const dynamodb = new DynamoDBClient(awsClientConfig());
@@ -106,7 +106,7 @@ function ec2Event(file: string, requestParameters: Record<string, unknown>) {
     r.awsRegion = REGION;
     r.userIdentity = UNTRUSTED;
   });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: REGION, resources: [], detail };
+  return eventBridgeEnvelope(detail, REGION);
 }
 
 /** Alerts that reached the topic: SNS envelopes, the message parsed (a JSON alert document). */

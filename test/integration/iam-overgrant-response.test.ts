@@ -21,7 +21,7 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { cloneWith } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
-import { alertsFrom, coldStart as startFunction, createAlertTopic, type Handler } from './harness/functions';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, type Handler, eventBridgeEnvelope } from './harness/functions';
 
 const iam = new IAMClient(awsClientConfig());
 const ATTACH = 'iam_AttachRolePolicy_invictus-aws-dataset_6.json'; // real: AttachRolePolicy by IAM user bert-jan
@@ -62,7 +62,7 @@ function iamEvent(base: string, requestParameters: Record<string, unknown>) {
     r.eventID = randomUUID();
     r.recipientAccountId = MOTO_ACCOUNT_ID;
   });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.iam', account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: 'us-east-1', resources: [], detail };
+  return eventBridgeEnvelope(detail, 'us-east-1');
 }
 
 async function alertsFor(role: string, expected: number) {

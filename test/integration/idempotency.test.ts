@@ -31,7 +31,7 @@ import type { Outcome } from '../../lib/responder/respond';
 import { AlertDeliveryError } from '../../lib/responder/respond';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
-import { alertsFrom, coldStart, createAlertTopic, createIdempotencyTable, type Handler } from './harness/functions';
+import { alertsFrom, coldStart, createAlertTopic, createIdempotencyTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 import { startMoto, type MotoHandle } from './harness/moto';
 
 type Result = Outcome | DuplicateDelivery;
@@ -98,7 +98,7 @@ function copyOf(eventId: string, bus: string) {
     r.eventID = eventId;
     r.recipientAccountId = MOTO_ACCOUNT_ID;
   });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.events', account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: 'us-east-1', resources: [], detail };
+  return eventBridgeEnvelope(detail, 'us-east-1');
 }
 
 async function records(table: string) {

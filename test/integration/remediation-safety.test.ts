@@ -14,7 +14,7 @@ import { dynamoDbLoopGuard } from '../../lib/safety/remediation-loop';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
 import { startMoto } from './harness/moto';
-import { alertsFrom, coldStart, createAlertTopic, createStateTable, type Handler } from './harness/functions';
+import { alertsFrom, coldStart, createAlertTopic, createStateTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 
 jest.setTimeout(60_000);
 
@@ -74,7 +74,7 @@ function putPermissionEvent(bus: string) {
     r.eventID = randomUUID();
     r.recipientAccountId = MOTO_ACCOUNT_ID;
   });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.events', account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: 'us-east-1', resources: [], detail };
+  return eventBridgeEnvelope(detail, 'us-east-1');
 }
 
 async function alertDocuments(expected: number) {

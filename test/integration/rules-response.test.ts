@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import type { RuleDefinition } from '../../lib/controls/rules/model';
 import { cloneWith } from '../support/fixtures';
 import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
-import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler } from './harness/functions';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 
 // The snapshot captures every kind of baseline in the shared moto server: allow it time.
 jest.setTimeout(60_000);
@@ -147,7 +147,7 @@ function cloudTrailEvent(file: string, requestParameters: Record<string, unknown
     r.userIdentity = userIdentity;
     delete r.errorCode;
   });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.events', account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: REGION, resources: [], detail };
+  return eventBridgeEnvelope(detail, REGION);
 }
 
 const FILES = {

@@ -19,7 +19,7 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { cloneWith } from '../support/fixtures';
 import { awsClientConfig, motoEndpoint, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
-import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler } from './harness/functions';
+import { alertsFrom, coldStart as startFunction, createAlertTopic, createBaselineTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 
 const cloudTrail = new CloudTrailClient(awsClientConfig());
 const dynamodb = new DynamoDBClient(awsClientConfig());
@@ -88,7 +88,7 @@ function cloudTrailEvent(file: string, change: (record: Record<string, any>) => 
     delete r.errorCode;
     delete r.errorMessage;
   });
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.cloudtrail', account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: REGION, resources: [], detail };
+  return eventBridgeEnvelope(detail, REGION);
 }
 
 /** Alerts that reached the topic: SNS envelopes, the message parsed (a JSON alert document). */

@@ -149,6 +149,11 @@ export function cloudTrailEnvelope(fixtureName: string, change: (record: Record<
     r.recipientAccountId = MOTO_ACCOUNT_ID;
     r.userIdentity = MALLORY;
   });
+  return eventBridgeEnvelope(detail, 'us-east-1');
+}
+
+/** A CloudTrail record as EventBridge delivers it ("AWS API Call via CloudTrail", source aws.<service>), in moto's account. */
+export function eventBridgeEnvelope(detail: Record<string, any>, region: string) {
   const source = `aws.${String(detail.eventSource).split('.')[0]}`;
-  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source, account: MOTO_ACCOUNT_ID, time: detail.eventTime, region: 'us-east-1', resources: [], detail };
+  return { version: '0', id: randomUUID(), 'detail-type': 'AWS API Call via CloudTrail', source, account: MOTO_ACCOUNT_ID, time: detail.eventTime, region, resources: [], detail };
 }
