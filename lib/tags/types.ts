@@ -27,6 +27,3 @@ export interface TagSource {
   readonly iamActions: readonly string[];
   read(resource: TaggableResource): Promise<TagReading>;
 }
-
-/** Readings keyed by resource ARN: what the pure tag decisions take. */
-export type TagReadings = ReadonlyMap<string, TagReading>;
