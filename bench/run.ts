@@ -184,10 +184,10 @@ function bundles(): void {
   const zips = readdirSync(out).filter((f) => f.endsWith('.zip'));
   for (const zip of zips) row(`deployment artifact ${zip}`, kb(statSync(path.join(out, zip)).size));
   const template = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-  // package.individually: each function's zip holds its own bundle and policy.yml; unpack them side by side.
+  // package.individually: each function's zip holds its own bundle and policy.json; unpack them side by side.
   const unpacked = path.join(out, 'unpacked');
   for (const zip of zips) execFileSync('unzip', ['-q', '-o', path.join(out, zip), '-d', unpacked]);
-  const policy = readFileSync(path.join(unpacked, 'policy.yml'));
+  const policy = readFileSync(path.join(unpacked, 'policy.json'));
   const empty = path.join(out, 'empty-handler.js');
   writeFileSync(empty, 'exports.handler = async () => ({});\n');
   const emptyRuns = coldLoad(empty, {});
@@ -198,7 +198,7 @@ function bundles(): void {
     const code = readFileSync(file);
     const zipName = zips.find((z) => z === `${fn.name.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase())}.zip`);
     const zipped = zipName ? statSync(path.join(out, zipName)).size : deflateRawSync(code, { level: 9 }).length + deflateRawSync(policy, { level: 9 }).length;
-    row(`bundle ${fn.handler} (deployed zip: own bundle + policy.yml)`, `${kb(zipped)} (${kb(code.length)} minified)`, '< 150 KB', verdict(zipped < 150 * 1024, `${kb(zipped - 150 * 1024)} over`));
+    row(`bundle ${fn.handler} (deployed zip: own bundle + policy.json)`, `${kb(zipped)} (${kb(code.length)} minified)`, '< 150 KB', verdict(zipped < 150 * 1024, `${kb(zipped - 150 * 1024)} over`));
     const env: Record<string, string> = { ...fn.env, LAMBDA_TASK_ROOT: unpacked, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     let runs = coldLoad(file, env);
     // A variable the stage leaves unset (an optional integration): give it a placeholder and load again.

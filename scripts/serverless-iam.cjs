@@ -10,6 +10,8 @@
 // Each action needs a resource scope below. An action without one fails packaging, naming the
 // action and who declared it: add the narrowest resource AWS allows for it (see the Service
 // Authorization Reference), never "*" where the action supports resource-level permissions.
+const fs = require('node:fs');
+const path = require('node:path');
 const os = require('node:os');
 const { register } = require('tsx/cjs/api');
 
@@ -185,6 +187,18 @@ const BASELINE_STORE_SCOPES = {
 const BASELINE_TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
 const BASELINE_TABLE_KEY_SCOPES = Object.fromEntries(BASELINE_TABLE_KEY_ACTIONS.map((a) => [a, { 'Fn::GetAtt': ['DriftKey', 'Arn'] }]));
 
+/** An empty policy (every default) as the functions read it: a JSON file, written once per process. */
+let emptyPolicy;
+function emptyPolicyFile() {
+  if (!emptyPolicy) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drift-iam-declarations-'));
+    emptyPolicy = path.join(dir, 'policy.json');
+    fs.writeFileSync(emptyPolicy, '{}\n');
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return emptyPolicy;
+}
+
 /** Builds the functions' dependencies as in Lambda (no AWS call: SDK clients resolve config on first send). */
 function wired(build) {
   // Building SDK clients on the local Node 20 prints a support warning about Node, not the
@@ -194,7 +208,7 @@ function wired(build) {
   try {
     // Nothing declared depends on the policy: an empty one (all defaults) is enough.
     return build(require('../lib/responder/wiring.ts'), {
-      DRIFT_POLICY_FILE: os.devNull,
+      DRIFT_POLICY_FILE: emptyPolicyFile(),
       ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:iam-declarations',
       BASELINE_TABLE: 'iam-declarations',
       STATE_TABLE: 'iam-declarations',

@@ -2,21 +2,24 @@
 // Local Serverless plugin: the policy file the responder enforces.
 //
 // 1. Validates the selected policy file (custom.drift.policyFile: `--policy FILE`, or
-//    `--param="policy=FILE"`, default policy.yml) with the same code the function runs at cold start
-//    (lib/policy/load.ts), at the very start of `package` (and `deploy function`): an invalid
-//    policy stops packaging with the PolicyFileError message, which names the file and key.
-// 2. Ships exactly those validated bytes as `policy.yml` at the root of the function zip, where
-//    the handler's default path ($LAMBDA_TASK_ROOT/policy.yml) finds them. The file is written
-//    into serverless-esbuild's build folder before it zips (this plugin is listed first).
-// 3. Reads the zip back before the template is compiled and fails unless it holds policy.yml
-//    byte-identical to the validated file (guards against package.patterns overwriting it, or
+//    `--param="policy=FILE"`, default policy.yml) with the same validation the function runs at
+//    cold start (lib/policy/load.ts, lib/policy/validate.ts), at the very start of `package` (and
+//    `deploy function`): an invalid policy stops packaging with the PolicyFileError message, which
+//    names the file and key.
+// 2. Ships the validated document as JSON, `policy.json`, at the root of the function zip, where
+//    the handler's default path ($LAMBDA_TASK_ROOT/policy.json) finds it: the functions then carry
+//    no YAML parser (smaller bundles, shorter cold starts). policyAsJson refuses a document whose
+//    JSON form would validate to a different policy. The file is written into serverless-esbuild's
+//    build folder before it zips (this plugin is listed first).
+// 3. Reads the zip back before the template is compiled and fails unless it holds policy.json
+//    byte-identical to what was staged (guards against package.patterns overwriting it, or
 //    serverless-esbuild internals changing).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { readZipEntry } = require('./zip-entry.cjs');
 
-const SHIPPED_NAME = 'policy.yml';
+const SHIPPED_NAME = 'policy.json';
 
 class DriftResponderPlugin {
   constructor(serverless, options, { log } = {}) {
@@ -77,15 +80,14 @@ class DriftResponderPlugin {
     let policy;
     try {
       const { controlIds } = require('../lib/controls/registry.ts');
-      const { loadPolicyFile, PolicyFileError } = require('../lib/policy/load.ts');
+      const { policyAsJson, PolicyFileError } = require('../lib/policy/load.ts');
+      const { readPolicyText, validatePolicy } = require('../lib/policy/validate.ts');
       try {
-        // Read once: these bytes are what is validated, shipped and verified.
-        this.policyBytes = fs.readFileSync(file);
-      } catch {
-        // loadPolicyFile reports the unreadable file in its own words below.
-      }
-      try {
-        policy = loadPolicyFile(file, controlIds);
+        // Read once: this text is what is validated, converted and shipped.
+        const text = readPolicyText(file);
+        this.policyText = text;
+        this.shippedJson = Buffer.from(policyAsJson(text, file, controlIds), 'utf8');
+        policy = validatePolicy(JSON.parse(this.shippedJson.toString('utf8')), file, controlIds);
       } catch (error) {
         if (error instanceof PolicyFileError || error?.name === 'PolicyFileError') {
           throw new this.serverless.classes.Error(
@@ -97,7 +99,7 @@ class DriftResponderPlugin {
     } finally {
       unregister();
     }
-    if (!this.policyBytes || !fs.readFileSync(file).equals(this.policyBytes)) {
+    if (this.policyText === undefined || fs.readFileSync(file, 'utf8') !== this.policyText) {
       throw new this.serverless.classes.Error(`policy file ${file} changed while it was being validated`);
     }
     const remediating = Object.entries(policy.controls ?? {})
@@ -125,10 +127,10 @@ class DriftResponderPlugin {
   }
 
   stagePolicy() {
-    if (!this.policyBytes) this.validatePolicy();
+    if (!this.shippedJson) this.validatePolicy();
     const buildDir = this.esbuildBuildDir();
     fs.mkdirSync(buildDir, { recursive: true });
-    fs.writeFileSync(path.join(buildDir, SHIPPED_NAME), this.policyBytes);
+    fs.writeFileSync(path.join(buildDir, SHIPPED_NAME), this.shippedJson);
     this.log.verbose(`drift-responder: staged ${this.policyFile()} as ${SHIPPED_NAME} in ${buildDir}`);
   }
 
@@ -162,13 +164,13 @@ class DriftResponderPlugin {
       if (!shipped) {
         throw new this.serverless.classes.Error(`${zip} does not contain ${SHIPPED_NAME}: the function would fail at cold start`);
       }
-      if (!shipped.equals(this.policyBytes)) {
+      if (!shipped.equals(this.shippedJson)) {
         throw new this.serverless.classes.Error(
-          `${SHIPPED_NAME} in ${zip} differs from the validated policy file ${this.policyFile()} ` +
-            '(does package.patterns include another policy.yml?)',
+          `${SHIPPED_NAME} in ${zip} differs from the one written from the validated policy file ${this.policyFile()} ` +
+            `(does package.patterns include another ${SHIPPED_NAME}?)`,
         );
       }
-      this.log.verbose(`drift-responder: ${zip} ships ${SHIPPED_NAME} (${shipped.length} bytes), identical to the validated file`);
+      this.log.verbose(`drift-responder: ${zip} ships ${SHIPPED_NAME} (${shipped.length} bytes), written from the validated ${this.policyFile()}`);
     }
   }
 }

@@ -1,32 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { parseDocument, type YAMLError } from 'yaml';
-import type * as z from 'zod/mini';
-import { policySchema, type Policy } from './schema';
+import type { Policy } from './schema';
+import { PolicyFileError, readPolicyText, validatePolicy } from './validate';
 
-export class PolicyFileError extends Error {
-  override readonly name = 'PolicyFileError';
-  constructor(
-    readonly file: string,
-    readonly problems: readonly string[],
-    options?: { cause?: unknown },
-  ) {
-    super(`invalid policy file ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
-  }
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string[] {
-  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => {
-      const path = issue.path.length > 0 ? `${issue.path.map(String).join('.')}.${key}` : key;
-      return `${path}: unknown key`;
-    });
-  }
-  if (issue.code === 'invalid_type') {
-    return [`${where}: expected ${issue.expected}${issue.message.includes('received') ? ` (${issue.message.split('received ')[1]})` : ''}`];
-  }
-  return [`${where}: ${issue.message.replace(/^Invalid input: /, '')}`];
-}
+export { PolicyFileError } from './validate';
 
 function describeYamlError(error: YAMLError, text: string): string {
   const pos = error.linePos?.[0];
@@ -45,20 +22,23 @@ export function parsePolicy(text: string, file: string, knownControlIds: readonl
   if (document.errors.length > 0) {
     throw new PolicyFileError(file, document.errors.map((e) => describeYamlError(e, text)));
   }
-  const raw: unknown = document.toJS() ?? {};
-  const result = policySchema(knownControlIds).safeParse(raw);
-  if (!result.success) {
-    throw new PolicyFileError(file, result.error.issues.flatMap(describeIssue));
+  return validatePolicy(document.toJS(), file, knownControlIds);
+}
+
+/**
+ * The document of a valid YAML policy as JSON, for the function bundles (loadJsonPolicyFile):
+ * the same values the validator saw, so both forms mean the same policy.
+ */
+export function policyAsJson(text: string, file: string, knownControlIds: readonly string[]): string {
+  const policy = parsePolicy(text, file, knownControlIds);
+  const json = `${JSON.stringify(parseDocument(text, { uniqueKeys: true }).toJS() ?? {}, null, 2)}\n`;
+  // A value JSON cannot carry (.inf, .nan) would turn into another policy: refuse rather than ship it.
+  if (!isDeepStrictEqual(validatePolicy(JSON.parse(json), file, knownControlIds), policy)) {
+    throw new PolicyFileError(file, ['the policy changes when written as JSON (a value JSON cannot represent, such as .inf or .nan)']);
   }
-  return result.data;
+  return json;
 }
 
 export function loadPolicyFile(file: string, knownControlIds: readonly string[]): Policy {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new PolicyFileError(file, [`cannot read: ${(cause as Error).message}`], { cause });
-  }
-  return parsePolicy(text, file, knownControlIds);
+  return parsePolicy(readPolicyText(file), file, knownControlIds);
 }

@@ -18,8 +18,9 @@ import { withOwnResourcesProtected } from './own-resources';
 import { eventRulesAdapter } from '../aws/event-rules';
 import { rulesSnapshotter } from '../baseline/rules';
 import { removeTargetsRemediator, restoreBusRemediator, restoreRuleRemediator } from '../remediation/rules';
-import { controlIds, controls } from '../controls/registry';
-import { loadPolicyFile } from '../policy/load';
+import { controls } from '../controls/registry';
+import { CONTROL_IDS } from '../controls/ids';
+import { loadJsonPolicyFile, SHIPPED_POLICY } from '../policy/validate';
 import type { Policy } from '../policy/schema';
 import { busStatementsRemediator } from '../remediation/bus-statements';
 import type { Remediator } from '../remediation/types';
@@ -51,9 +52,13 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-/** The policy file shipped in the function bundle; DRIFT_POLICY_FILE overrides (tests, local runs). */
+/**
+ * The policy shipped in the function zip: policy.json, written by the package step from the
+ * validated YAML policy (serverless/drift-responder-plugin.cjs). DRIFT_POLICY_FILE overrides
+ * (tests, local runs) and names a JSON file too.
+ */
 export function policyPath(env: NodeJS.ProcessEnv): string {
-  return env.DRIFT_POLICY_FILE ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'policy.yml');
+  return env.DRIFT_POLICY_FILE ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), SHIPPED_POLICY);
 }
 
 /**
@@ -70,7 +75,7 @@ export function withOwnRulesProtected(policy: Policy, env: NodeJS.ProcessEnv): P
 /** What every function builds once per container: logger, policy, SDK clients, baselines. */
 function commonFromEnvironment(env: NodeJS.ProcessEnv) {
   const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
-  const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadPolicyFile(policyPath(env), controlIds), env), env), env);
+  const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadJsonPolicyFile(policyPath(env), CONTROL_IDS), env), env), env);
   // Retries with backoff, plus request timeouts: a hung call is retried, then fails the invocation.
   const clientConfig = sdkClientConfig(env);
   const eventBridge = new EventBridgeClient(clientConfig);

@@ -9,17 +9,23 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { controlIds } from '../../../lib/controls/registry';
+import { policyAsJson } from '../../../lib/policy/load';
+import { SHIPPED_POLICY } from '../../../lib/policy/validate';
 import { cloneWith } from '../../support/fixtures';
 import { awsClientConfig, createQueue, MOTO_ACCOUNT_ID, receiveAll, type TestQueue } from './aws';
 
 export type Handler<R = unknown> = (event: unknown, context: Context) => Promise<R>;
 export type FunctionName = 'responder' | 'snapshot' | 'alert-digest' | 'slack-notifier' | 'sweep';
 
-/** Writes `policyYaml` to policy.yml in a fresh temp directory and returns its path. */
+/**
+ * Writes `policyYaml` as the functions read it, policy.json (converted and validated as the
+ * package step does, lib/policy/load.ts policyAsJson), in a fresh temp directory; returns its path.
+ */
 export function writePolicy(policyYaml: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'drift-policy-'));
-  const policyFile = path.join(dir, 'policy.yml');
-  writeFileSync(policyFile, policyYaml);
+  const policyFile = path.join(dir, SHIPPED_POLICY);
+  writeFileSync(policyFile, policyAsJson(policyYaml, 'policy.yml', controlIds));
   return policyFile;
 }
 

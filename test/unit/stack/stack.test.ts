@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { eventPatternsOf } from '../../../lib/controls/patterns';
-import { controls } from '../../../lib/controls/registry';
+import { controlIds, controls } from '../../../lib/controls/registry';
+import { policyAsJson } from '../../../lib/policy/load';
 import type { Control } from '../../../lib/controls/types';
 import { flushDepsFromEnvironment } from '../../../lib/alerts/wiring';
 import { depsFromEnvironment, idempotencyFromEnvironment } from '../../../lib/responder/wiring';
@@ -56,9 +57,13 @@ const sortedJson = (values: unknown[]) => values.map((v) => JSON.stringify(v)).s
 const expectedPatterns = eventPatternsOf(controls);
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+/** The repo's policy.yml as the package step ships it to every function: policy.json. */
+const REPO_POLICY_JSON = policyAsJson(readFileSync(path.join(ROOT, 'policy.yml'), 'utf8'), 'policy.yml', controlIds);
+const REPO_POLICY_JSON_FILE = path.join(mkdtempSync(path.join(os.tmpdir(), 'stack-policy-')), 'policy.json');
+writeFileSync(REPO_POLICY_JSON_FILE, REPO_POLICY_JSON);
 /** The remediators and alert sink the function really builds (lib/responder/wiring.ts); no AWS call is made. */
 const deps = depsFromEnvironment({
-  DRIFT_POLICY_FILE: path.join(ROOT, 'policy.yml'),
+  DRIFT_POLICY_FILE: REPO_POLICY_JSON_FILE,
   ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:stack-test',
   BASELINE_TABLE: 'stack-test-baselines',
   STATE_TABLE: 'stack-test-state',
@@ -524,7 +529,7 @@ describe('the function', () => {
     expect(fn.Timeout).toBeGreaterThanOrEqual(10);
     expect(fn.Timeout).toBeLessThanOrEqual(60);
     expect(fn.Environment.Variables).toMatchObject({ ALERT_TOPIC_ARN: ref('AlertTopic'), RESPONDER_PRINCIPALS: OWN_PRINCIPALS });
-    expect(fn.Environment.Variables.DRIFT_POLICY_FILE).toBeUndefined(); // the shipped policy.yml is used
+    expect(fn.Environment.Variables.DRIFT_POLICY_FILE).toBeUndefined(); // the shipped policy.json is used
   });
 
   it.each(['ResponderLambdaFunction', 'SnapshotLambdaFunction'])('%s always protects the stack\'s own key, every queue of the stack and the alert topic', (id) => {
@@ -551,10 +556,11 @@ describe('the function', () => {
 
   // package.individually: each function has its own zip with only its own bundle.
   it.each(['responder', 'snapshot', 'alertDigest', 'slackNotifier', 'sweep'])(
-    'the %s zip ships policy.yml at its root, byte-identical to the repo policy.yml, and only its own bundle',
+    'the %s zip ships policy.json at its root, the repo policy.yml as JSON, and only its own bundle',
     (fn) => {
       const zip = path.join(packageDir, `${fn}.zip`);
-      expect(readZipEntry(zip, 'policy.yml')?.equals(readFileSync(path.join(ROOT, 'policy.yml')))).toBe(true);
+      expect(readZipEntry(zip, 'policy.json')?.toString('utf8')).toBe(REPO_POLICY_JSON);
+      expect(readZipEntry(zip, 'policy.yml')).toBeUndefined();
       const names = zipEntryNames(zip);
       const handler: string = Object.values<any>(template.Resources).find(
         (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Code?.S3Key?.endsWith(`/${fn}.zip`),
@@ -713,7 +719,7 @@ describe('alert channels: the Slack notifier and the alert digest (serverless/re
   });
 
   it('the digest runs every minute with exactly the actions its code declares, each on its own resource', () => {
-    const digest = flushDepsFromEnvironment({ DRIFT_POLICY_FILE: path.join(ROOT, 'policy.yml'), ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:stack-test', STATE_TABLE: 'stack-test-state' });
+    const digest = flushDepsFromEnvironment({ DRIFT_POLICY_FILE: REPO_POLICY_JSON_FILE, ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:stack-test', STATE_TABLE: 'stack-test-state' });
     const statements = statementsOf('AlertDigestRole');
     const granted = [...new Set(grants(statements).map((g) => g.action))].sort();
     expect(granted).toEqual([...new Set([...digest.iamActions, 'logs:CreateLogStream', 'logs:PutLogEvents'])].sort());
@@ -913,7 +919,7 @@ describe('what checkov checks (scripts/check-stack.sh; serverless/resources/chec
 
 describe('the reconciliation sweep (serverless/resources/sweep.yml)', () => {
   const wiring = sweepWiringFromEnvironment({
-    DRIFT_POLICY_FILE: path.join(ROOT, 'policy.yml'),
+    DRIFT_POLICY_FILE: REPO_POLICY_JSON_FILE,
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:stack-test',
     BASELINE_TABLE: 'stack-test-baselines',
     STATE_TABLE: 'stack-test-state',
