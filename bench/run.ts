@@ -11,6 +11,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { deflateRawSync } from 'node:zlib';
+import { build } from 'esbuild';
 import { NO_BASELINES } from '../lib/baseline/types';
 import { evaluateChange, handles } from '../lib/controls/evaluate';
 import { controlIds, controls } from '../lib/controls/registry';
@@ -166,7 +167,7 @@ function coldLoad(file: string, env: Record<string, string>): { processMs: numbe
   return { processMs, requireMs };
 }
 
-function bundles(): void {
+async function bundles(): Promise<void> {
   const out = mkdtempSync(path.join(tmpdir(), 'bench-package-'));
   log('packaging the stack (npx serverless package --stage ci --package <tmp>)');
   const packOnce = () => spawnSync('npx', ['serverless', 'package', '--stage', 'ci', '--package', out], { cwd: ROOT, encoding: 'utf8' });
@@ -220,7 +221,41 @@ function bundles(): void {
       verdict(ratio <= 2, `${fmt(ratio, 2)} x`),
     );
   }
+  await sdkFloor(out, emptyProcess);
   rmSync(out, { recursive: true, force: true });
+}
+
+/**
+ * Where the limit is: the smallest function that calls AWS through SDK v3, built with the
+ * functions' own esbuild options and plugins (scripts/esbuild-options.cjs). Whatever a function
+ * does beyond this costs what the rows above show over these.
+ */
+async function sdkFloor(out: string, emptyProcess: number): Promise<void> {
+  const entries = {
+    'one SDK client (SNS Publish)': `import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+const sns = new SNSClient({});
+export const handler = async () => sns.send(new PublishCommand({ TopicArn: process.env.TOPIC, Message: 'x' }));`,
+    'one SDK client + zod/mini (the event parser)': `import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import * as z from 'zod/mini';
+const sns = new SNSClient({});
+const event = z.object({ id: z.string() });
+export const handler = async (e) => sns.send(new PublishCommand({ TopicArn: process.env.TOPIC, Message: event.parse(e).id }));`,
+  };
+  const { functionBuildOptions } = require(path.join(ROOT, 'scripts', 'esbuild-options.cjs'));
+  for (const [name, source] of Object.entries(entries)) {
+    const dir = mkdtempSync(path.join(out, 'floor-'));
+    const entry = path.join(dir, 'entry.mjs');
+    writeFileSync(entry, source);
+    const file = path.join(dir, 'floor.js');
+    await build({ ...functionBuildOptions(), entryPoints: [entry], outfile: file, absWorkingDir: ROOT, nodePaths: [path.join(ROOT, 'node_modules')], logLevel: 'error' });
+    const code = readFileSync(file);
+    const runs = coldLoad(file, { AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+    const ratio = median(runs.processMs) / emptyProcess;
+    row(
+      `reference: ${name}, same build`,
+      `${kb(deflateRawSync(code, { level: 9 }).length)} zipped (${kb(code.length)} minified); ${fmt(median(runs.processMs), 1)} ms process (${fmt(ratio, 2)} x empty), ${fmt(median(runs.requireMs), 1)} ms require`,
+    );
+  }
 }
 
 function latency(): void {
@@ -281,7 +316,7 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const want = (part: string) => only.length === 0 || only.includes(part);
   if (want('latency')) latency();
-  if (want('bundle')) bundles();
+  if (want('bundle')) await bundles();
   if (want('throughput')) await throughput();
   process.stdout.write(`${table()}\n`);
 }

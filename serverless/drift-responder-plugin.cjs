@@ -17,7 +17,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { readZipEntry } = require('./zip-entry.cjs');
+const { readZipEntry, recompressZip } = require('./zip-entry.cjs');
 
 const SHIPPED_NAME = 'policy.json';
 
@@ -60,9 +60,15 @@ class DriftResponderPlugin {
       'before:package:createDeploymentArtifacts': () => this.stagePolicy(),
       'before:deploy:function:packageFunction': () => this.stagePolicy(),
       'after:package:createDeploymentArtifacts': () => this.removeZipStagingDirs(),
-      'after:deploy:function:packageFunction': () => this.removeZipStagingDirs(),
+      'after:deploy:function:packageFunction': () => {
+        this.removeZipStagingDirs();
+        this.recompressArtifacts();
+      },
       // The zip is final here (serverless-esbuild moved it to .serverless/); the code hash is computed next.
-      'before:package:compileFunctions': () => this.verifyArtifacts(),
+      'before:package:compileFunctions': () => {
+        this.recompressArtifacts();
+        this.verifyArtifacts();
+      },
     };
   }
 
@@ -150,7 +156,8 @@ class DriftResponderPlugin {
     }
   }
 
-  verifyArtifacts() {
+  /** Each function's zip (package.individually), as an absolute path; throws for a function without one. */
+  artifacts() {
     const { service } = this.serverless;
     const artifacts = new Set();
     for (const name of service.getAllFunctions()) {
@@ -159,7 +166,20 @@ class DriftResponderPlugin {
       if (!artifact) throw new this.serverless.classes.Error(`function ${name} has no packaged artifact`);
       artifacts.add(path.resolve(this.serverless.serviceDir, artifact));
     }
-    for (const zip of artifacts) {
+    return artifacts;
+  }
+
+  /** Deflate level 9 instead of serverless-esbuild's low level: smaller zips for Lambda to fetch at cold start (zip-entry.cjs). */
+  recompressArtifacts() {
+    for (const zip of this.artifacts()) {
+      if (!fs.existsSync(zip)) continue; // `deploy function` packages one function; verifyArtifacts reports a missing zip
+      const { before, after } = recompressZip(zip);
+      this.log.verbose(`drift-responder: ${path.basename(zip)} recompressed, ${before} -> ${after} bytes`);
+    }
+  }
+
+  verifyArtifacts() {
+    for (const zip of this.artifacts()) {
       const shipped = readZipEntry(zip, SHIPPED_NAME);
       if (!shipped) {
         throw new this.serverless.classes.Error(`${zip} does not contain ${SHIPPED_NAME}: the function would fail at cold start`);

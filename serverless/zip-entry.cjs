@@ -1,5 +1,5 @@
 'use strict';
-// Reads one file out of a .zip (the deployment artifact) without third-party code:
+// Reads and rewrites .zip files (the deployment artifacts) without third-party code:
 // End Of Central Directory -> central directory -> local header -> stored/deflated data.
 // Enough for the zips serverless-esbuild writes (no zip64, no encryption, no spanning).
 const fs = require('node:fs');
@@ -32,9 +32,10 @@ function zipEntries(zipFile) {
     const nameLength = buf.readUInt16LE(offset + 28);
     const extraLength = buf.readUInt16LE(offset + 30);
     const commentLength = buf.readUInt16LE(offset + 32);
+    const externalAttributes = buf.readUInt32LE(offset + 38);
     const localHeader = buf.readUInt32LE(offset + 42);
     const name = buf.toString('utf8', offset + 46, offset + 46 + nameLength);
-    entries.push({ name, method, compressedSize, size, localHeader });
+    entries.push({ name, method, compressedSize, size, externalAttributes, localHeader });
     offset += 46 + nameLength + extraLength + commentLength;
   }
   return { buf, entries };
@@ -54,4 +55,84 @@ function readZipEntry(zipFile, name) {
   throw new Error(`${zipFile}: ${name} uses unsupported compression method ${entry.method}`);
 }
 
-module.exports = { readZipEntry, zipEntryNames: (zipFile) => zipEntries(zipFile).entries.map((e) => e.name) };
+/** A regular file, rw-r--r--, in the central directory's Unix attributes (Lambda needs it readable). */
+const REGULAR_FILE_644 = ((0o100644 << 16) >>> 0);
+/** 1980-01-01 00:00, the earliest DOS date: fixed, so the same content gives the same zip and code hash. */
+const DOS_TIME = 0;
+const DOS_DATE = (1 << 5) | 1;
+const UTF8_NAMES = 0x0800;
+
+/**
+ * Rewrites `zipFile` with every entry deflated at level 9, in the same order, with the same names
+ * and Unix modes (rw-r--r-- where the zip recorded none). serverless-esbuild's archiver deflates at
+ * a low level: the function bundles come out about 13% larger than they need to be, and Lambda
+ * downloads the zip on every cold start. Returns the sizes before and after.
+ */
+function recompressZip(zipFile) {
+  if (typeof zlib.crc32 !== 'function') throw new Error('recompressZip needs zlib.crc32 (Node.js 20.15 or later)');
+  const before = fs.statSync(zipFile).size;
+  const files = zipEntries(zipFile).entries.map((entry) => ({
+    name: entry.name,
+    data: readZipEntry(zipFile, entry.name),
+    mode: entry.externalAttributes >>> 16 ? entry.externalAttributes : REGULAR_FILE_644,
+  }));
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const file of files) {
+    const name = Buffer.from(file.name, 'utf8');
+    const deflated = zlib.deflateRawSync(file.data, { level: 9 });
+    const crc = zlib.crc32(file.data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(LOCAL, 0);
+    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
+    local.writeUInt16LE(UTF8_NAMES, 6);
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(DOS_TIME, 10);
+    local.writeUInt16LE(DOS_DATE, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(deflated.length, 18);
+    local.writeUInt32LE(file.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(CENTRAL, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0 (so the mode is read)
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(UTF8_NAMES, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(DOS_TIME, 12);
+    central.writeUInt16LE(DOS_DATE, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(deflated.length, 20);
+    central.writeUInt32LE(file.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(0, 30); // extra
+    central.writeUInt16LE(0, 32); // comment
+    central.writeUInt16LE(0, 34); // disk
+    central.writeUInt16LE(0, 36); // internal attributes
+    central.writeUInt32LE(file.mode >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, deflated);
+    centrals.push(central, name);
+    offset += local.length + name.length + deflated.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(EOCD, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  fs.writeFileSync(zipFile, Buffer.concat([...locals, directory, end]));
+  return { before, after: fs.statSync(zipFile).size };
+}
+
+module.exports = {
+  readZipEntry,
+  recompressZip,
+  zipEntryNames: (zipFile) => zipEntries(zipFile).entries.map((e) => e.name),
+  /** Each entry's name, compression method, sizes and Unix mode, in central-directory order. */
+  zipEntryInfo: (zipFile) =>
+    zipEntries(zipFile).entries.map((e) => ({ name: e.name, method: e.method, compressedSize: e.compressedSize, size: e.size, mode: e.externalAttributes >>> 16 })),
+};

@@ -62,7 +62,7 @@ export function loadJsonPolicyFile(file: string, knownControlIds: readonly strin
   } catch (cause) {
     throw new PolicyFileError(
       file,
-      [`not JSON (${(cause as Error).message}): the functions read policy.json, which \`serverless package\` writes from the YAML policy file after validating it`],
+      [`not JSON (${(cause as Error).message.replace(/\s+/g, ' ')}): the functions read policy.json, which \`serverless package\` writes from the YAML policy file after validating it`],
       { cause },
     );
   }

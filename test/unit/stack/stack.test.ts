@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { eventPatternsOf } from '../../../lib/controls/patterns';
 import { controlIds, controls } from '../../../lib/controls/registry';
 import { policyAsJson } from '../../../lib/policy/load';
@@ -19,9 +20,10 @@ import { lambdaSweepTrigger } from '../../../lib/sweep/trigger';
 import { DEFAULT_EVENTBRIDGE_RPS, sweepWiringFromEnvironment } from '../../../lib/sweep/wiring';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { readZipEntry, zipEntryNames } = require('../../../serverless/zip-entry.cjs') as {
+const { readZipEntry, zipEntryNames, zipEntryInfo } = require('../../../serverless/zip-entry.cjs') as {
   readZipEntry(zip: string, name: string): Buffer | undefined;
   zipEntryNames(zip: string): string[];
+  zipEntryInfo(zip: string): Array<{ name: string; method: number; compressedSize: number; size: number; mode: number }>;
 };
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -561,6 +563,11 @@ describe('the function', () => {
       const zip = path.join(packageDir, `${fn}.zip`);
       expect(readZipEntry(zip, 'policy.json')?.toString('utf8')).toBe(REPO_POLICY_JSON);
       expect(readZipEntry(zip, 'policy.yml')).toBeUndefined();
+      // Recompressed by the plugin: deflated at level 9, regular files readable by the runtime.
+      for (const entry of zipEntryInfo(zip)) {
+        expect({ name: entry.name, method: entry.method, mode: entry.mode.toString(8) }).toEqual({ name: entry.name, method: 8, mode: '100644' });
+        expect(entry.compressedSize).toBe(deflateRawSync(readZipEntry(zip, entry.name)!, { level: 9 }).length);
+      }
       const names = zipEntryNames(zip);
       const handler: string = Object.values<any>(template.Resources).find(
         (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Code?.S3Key?.endsWith(`/${fn}.zip`),

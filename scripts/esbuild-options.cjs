@@ -1,0 +1,24 @@
+'use strict';
+// The esbuild options serverless-esbuild builds each function with (serverless.yml custom.esbuild,
+// plugins included), for what builds function bundles outside `serverless package`: the
+// benchmark's reference bundles (bench/run.ts) and the tests of the bundled functions. One place
+// reads them, so those bundles are built the way the deployed ones are.
+const fs = require('node:fs');
+const path = require('node:path');
+const { parse } = require('yaml');
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Keys serverless-esbuild consumes itself rather than passing to esbuild. */
+const SERVERLESS_ESBUILD_ONLY = ['exclude', 'packager', 'packagePath', 'installExtraArgs', 'watch', 'keepOutputDirectory', 'nativeZip', 'outputWorkFolder', 'outputBuildFolder', 'concurrency', 'zipConcurrency', 'skipBuild', 'skipRebuild', 'disableIncremental', 'outputFileExtension', 'nodeExternals', 'plugins'];
+
+function functionBuildOptions() {
+  const config = parse(fs.readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'error' });
+  const esbuild = config?.custom?.esbuild;
+  if (!esbuild) throw new Error('serverless.yml has no custom.esbuild');
+  const options = Object.fromEntries(Object.entries(esbuild).filter(([key]) => !SERVERLESS_ESBUILD_ONLY.includes(key)));
+  const plugins = esbuild.plugins ? require(path.resolve(ROOT, esbuild.plugins)) : [];
+  return { ...options, plugins: [...plugins] };
+}
+
+module.exports = { functionBuildOptions };
