@@ -18,7 +18,11 @@ const SCHEMA_FILE = /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.*[\\/])?schem
 function literalSchemaKeys(source) {
   const constants = new Map();
   for (const m of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
-  return source.replace(/\[(_\w+)\]:/g, (key, name) => (constants.has(name) ? `${constants.get(name)}:` : key));
+  // Only keys of object literals (after `{` or `,`), so `c ? x[_a]: y` is left alone; and never
+  // "__proto__", which as a literal key sets the prototype instead of making a property.
+  return source.replace(/([{,]\s*)\[(_\w+)\]:/g, (key, before, name) =>
+    constants.has(name) && constants.get(name) !== '"__proto__"' ? `${before}${constants.get(name)}:` : key,
+  );
 }
 
 const sdkSchemaLiteralKeys = {

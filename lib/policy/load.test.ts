@@ -3,20 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { controlIds } from '../controls/registry';
 import { loadPolicyFile, parsePolicy, PolicyFileError } from './load';
+import { policyErrorOf } from '../../test/support/policy-error';
 
 const EXAMPLE_POLICY = path.resolve(__dirname, '..', '..', 'policy.yml');
 const FILE = 'team/policy.yml';
-
-/** The thrown PolicyFileError, so a test can read its problems; fails the test if nothing is thrown. */
-function policyErrorOf(act: () => unknown): PolicyFileError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof PolicyFileError) return error;
-    throw error;
-  }
-  throw new Error('expected a PolicyFileError, but the policy was accepted');
-}
 
 describe('loadPolicyFile', () => {
   let dir: string;

@@ -4,18 +4,9 @@ import path from 'node:path';
 import { CONTROL_IDS } from '../controls/ids';
 import { loadPolicyFile, policyAsJson } from './load';
 import { loadJsonPolicyFile, PolicyFileError } from './validate';
+import { policyErrorOf } from '../../test/support/policy-error';
 
 const EXAMPLE_POLICY = path.resolve(__dirname, '..', '..', 'policy.yml');
-
-function policyErrorOf(act: () => unknown): PolicyFileError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof PolicyFileError) return error;
-    throw error;
-  }
-  throw new Error('expected a PolicyFileError, but the policy was accepted');
-}
 
 describe('the policy the functions read: policy.json written from the YAML policy', () => {
   let dir: string;
