@@ -226,12 +226,16 @@ async function bundles(): Promise<void> {
 }
 
 /**
- * Where the limit is: the smallest function that calls AWS through SDK v3, built with the
- * functions' own esbuild options and plugins (scripts/esbuild-options.cjs). Whatever a function
- * does beyond this costs what the rows above show over these.
+ * Where the limits are: what any signed HTTPS call to AWS loads, and the smallest function that
+ * calls AWS through SDK v3, built with the functions' own esbuild options and plugins
+ * (scripts/esbuild-options.cjs). Whatever a function does beyond these costs what the rows
+ * above show over them.
  */
 async function sdkFloor(out: string, emptyProcess: number): Promise<void> {
   const entries = {
+    'node:https + node:crypto only (what any signed AWS call loads)': `import { request } from 'node:https';
+import { createHmac } from 'node:crypto';
+export const handler = async () => [typeof request, typeof createHmac];`,
     'one SDK client (SNS Publish)': `import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 const sns = new SNSClient({});
 export const handler = async () => sns.send(new PublishCommand({ TopicArn: process.env.TOPIC, Message: 'x' }));`,

@@ -10,7 +10,7 @@ const { parse } = require('yaml');
 const ROOT = path.resolve(__dirname, '..');
 
 /** Keys serverless-esbuild consumes itself rather than passing to esbuild. */
-const SERVERLESS_ESBUILD_ONLY = ['exclude', 'packager', 'packagePath', 'installExtraArgs', 'watch', 'keepOutputDirectory', 'nativeZip', 'outputWorkFolder', 'outputBuildFolder', 'concurrency', 'zipConcurrency', 'skipBuild', 'skipRebuild', 'disableIncremental', 'outputFileExtension', 'nodeExternals', 'plugins'];
+const SERVERLESS_ESBUILD_ONLY = ['exclude', 'packager', 'packagePath', 'installExtraArgs', 'watch', 'keepOutputDirectory', 'nativeZip', 'outputWorkFolder', 'outputBuildFolder', 'concurrency', 'zipConcurrency', 'skipBuild', 'skipRebuild', 'disableIncremental', 'outputFileExtension', 'nodeExternals', 'packagerOptions', 'stripEntryResolveExtensions', 'skipBuildExcludeFns', 'disposeContext', 'plugins'];
 
 function functionBuildOptions() {
   const config = parse(fs.readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'error' });
