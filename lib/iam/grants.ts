@@ -1,3 +1,4 @@
+import { globToRegExp } from '../util/glob';
 import { asArray } from '../util/json';
 import { conditionClauses, isAllow, type PolicyDocument, type PolicyStatement } from './policy-document';
 
@@ -10,18 +11,12 @@ import { conditionClauses, isAllow, type PolicyDocument, type PolicyStatement } 
 
 /** An action pattern (`events:Put*`, `*`) matches an action case-insensitively, as IAM does. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const source = [...pattern.toLowerCase()]
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 's').test(action.toLowerCase());
+  return globToRegExp(pattern.toLowerCase()).test(action.toLowerCase());
 }
 
 /** A resource pattern matches an ARN as IAM does: `*` spans any characters, including `:` and `/`. */
 export function resourceMatches(pattern: string, arn: string): boolean {
-  const source = [...pattern]
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 's').test(arn);
+  return globToRegExp(pattern).test(arn);
 }
 
 const strings = (value: unknown): string[] => asArray(value).filter((v): v is string => typeof v === 'string');
