@@ -8,7 +8,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { CreateEventBusCommand, DescribeEventBusCommand, EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, TEST_REGION, type TestQueue } from './harness/aws';
@@ -22,6 +22,7 @@ import {
   createStateTable,
   type FunctionName,
 } from './harness/functions';
+import { busOpenToTheWorld, statementIdsOn } from './harness/buses';
 
 const POLICY = `
 trustedAccounts: ["111122223333"]
@@ -85,24 +86,12 @@ function lambdaEnvironment(fn: Bundled, variables: Record<string, string>): Reco
 const responderEnvironment = () =>
   lambdaEnvironment('responder', { ...stack, ALERT_TOPIC_ARN: topicArn, RESPONDER_PRINCIPALS: RESPONDER_ROLE, METRICS_NAMESPACE: `${STAGE_PREFIX}-bundled` });
 
-/** A bus with a trusted partner's statement, then opened to the world by `open-to-world`. */
-async function busOpenToTheWorld(): Promise<string> {
-  const bus = `orders-${randomUUID().slice(0, 8)}`;
-  await eventBridge.send(new CreateEventBusCommand({ Name: bus }));
-  await eventBridge.send(new PutPermissionCommand({ EventBusName: bus, Action: 'events:PutEvents', Principal: '111122223333', StatementId: 'trusted-partner' }));
-  await eventBridge.send(new PutPermissionCommand({ EventBusName: bus, Action: 'events:PutEvents', Principal: '*', StatementId: 'open-to-world' }));
-  return bus;
-}
 
-async function sidsOn(bus: string): Promise<string[]> {
-  const { Policy } = await eventBridge.send(new DescribeEventBusCommand({ Name: bus }));
-  return Policy ? JSON.parse(Policy).Statement.map((s: { Sid?: string }) => s.Sid ?? '(none)').sort() : [];
-}
 
 describe('the bundled responder, run as Lambda runs it', () => {
   it('removes the statement that opened a bus to the world, keeps the trusted one, and sends one alert saying so', async () => {
     // Prepare
-    const bus = await busOpenToTheWorld();
+    const bus = await busOpenToTheWorld(eventBridge);
     const event = cloudTrailEnvelope(PUT_PERMISSION_LEGACY, (r) => {
       r.requestParameters = { action: 'events:PutEvents', principal: '*', statementId: 'open-to-world', eventBusName: bus };
     });
@@ -115,7 +104,7 @@ describe('the bundled responder, run as Lambda runs it', () => {
     expect(invocation.result).toMatchObject({
       findings: [expect.objectContaining({ control: 'bus-policy-public', remediation: expect.objectContaining({ status: 'applied' }) })],
     });
-    expect(await sidsOn(bus)).toEqual(['trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['trusted-partner']);
     const [alert] = await alertsFrom(alertQueue, 1, { document: true });
     expect(alert?.MessageAttributes.control.Value).toBe('bus-policy-public');
     expect(alert?.document.finding.remediation).toEqual({ status: 'applied', reason: expect.stringMatching(/^RemovePermission.*open-to-world/) });

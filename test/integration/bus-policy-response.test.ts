@@ -3,18 +3,13 @@
  * Lambda, against the moto server: bus policies are changed and read back with separate
  * clients, alerts arrive through a real SNS topic subscribed by an SQS queue.
  */
-import {
-  CreateEventBusCommand,
-  DescribeEventBusCommand,
-  EventBridgeClient,
-  PutPermissionCommand,
-  RemovePermissionCommand,
-} from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient, PutPermissionCommand, RemovePermissionCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { cloneWith, PUT_PERMISSION_LEGACY, PUT_PERMISSION_POLICY } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
 import { alertsFrom, coldStart as startFunction, createAlertTopic, type Handler } from './harness/functions';
+import { statementIdsOn } from './harness/buses';
 
 const eventBridge = new EventBridgeClient(awsClientConfig());
 const RESPONDER_ROLE = 'arn:aws:iam::123456789012:role/drift-responder-ci-responder';
@@ -51,11 +46,6 @@ async function newBus(): Promise<string> {
   return name;
 }
 
-async function sidsOn(bus: string): Promise<string[]> {
-  const { Policy } = await eventBridge.send(new DescribeEventBusCommand({ Name: bus }));
-  if (!Policy) return [];
-  return JSON.parse(Policy).Statement.map((s: { Sid?: string }) => s.Sid ?? '(none)').sort();
-}
 
 /** The CloudTrail event EventBridge delivers for a PutPermission: a clone of the real record. */
 function putPermissionEvent(requestParameters: Record<string, unknown>, userIdentity?: Record<string, unknown>, base = PUT_PERMISSION_LEGACY) {
@@ -93,7 +83,7 @@ describe('the responder on bus-policy changes (moto)', () => {
     await handler(putPermissionEvent({ action: 'events:PutEvents', principal: '*', statementId: 'open-to-world', eventBusName: bus }), context);
 
     // Assess
-    expect(await sidsOn(bus)).toEqual(['trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['trusted-partner']);
     const [alert, ...more] = await alerts(1);
     expect(more).toEqual([]);
     expect(alert.Subject).toMatch(/^\[CRITICAL\] bus-policy-public: /);
@@ -115,7 +105,7 @@ describe('the responder on bus-policy changes (moto)', () => {
 
     await handler(putPermissionEvent({ action: 'events:PutEvents', principal: '*', statementId: 'open-to-world', eventBusName: bus }), context);
 
-    expect(await sidsOn(bus)).toEqual(['open-to-world', 'trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['open-to-world', 'trusted-partner']);
     const [alert] = await alerts(1);
     expect(JSON.parse(alert.Message).finding.remediation).toEqual({ status: 'planned', reason: expect.stringMatching(/^dry-run: would remove 1 statement\(s\) \(open-to-world\)/) });
   });
@@ -130,7 +120,7 @@ describe('the responder on bus-policy changes (moto)', () => {
       handler(putPermissionEvent({ action: 'events:PutEvents', principal: '*', statementId: 'open-to-world', eventBusName: bus }), context),
     ).resolves.toBeDefined();
 
-    expect(await sidsOn(bus)).toEqual(['trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['trusted-partner']);
     const [alert] = await alerts(1);
     expect(JSON.parse(alert.Message).finding.remediation).toEqual({ status: 'skipped', reason: expect.stringMatching(/^already compliant/) });
   });
@@ -149,7 +139,7 @@ describe('the responder on bus-policy changes (moto)', () => {
 
     await handler(putPermissionEvent({ eventBusName: bus, policy: JSON.stringify(policy) }, undefined, PUT_PERMISSION_POLICY), context);
 
-    expect(await sidsOn(bus)).toEqual(['trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['trusted-partner']);
     const [alert] = await alerts(1);
     expect(alert.MessageAttributes.control.Value).toBe('bus-policy-untrusted-account');
     expect(alert.Message).toContain('444455556666');
@@ -168,7 +158,7 @@ describe('the responder on bus-policy changes (moto)', () => {
 
     await handler(putPermissionEvent({ action: 'events:PutEvents', principal: '*', statementId: 'open-to-world', eventBusName: bus }, self), context);
 
-    expect(await sidsOn(bus)).toEqual(['open-to-world', 'trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['open-to-world', 'trusted-partner']);
     expect(await alerts(0)).toEqual([]);
   });
 

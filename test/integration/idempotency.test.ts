@@ -17,12 +17,7 @@
  * concurrently and each makes its own conditional write; the assertions are the real ones.
  */
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  DescribeEventBusCommand,
-  EventBridgeClient,
-  PutPermissionCommand,
-} from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
@@ -33,6 +28,7 @@ import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
 import { alertsFrom, coldStart, createAlertTopic, createIdempotencyTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 import { startMoto, type MotoHandle } from './harness/moto';
+import { busOpenToTheWorld, statementIdsOn } from './harness/buses';
 
 type Result = Outcome | DuplicateDelivery;
 
@@ -77,19 +73,7 @@ function responder(table: string, alertTopic = topicArn): Handler<Result> {
   });
 }
 
-/** A bus with a trusted statement and one open to the world (what the event below reports). */
-async function busOpenToTheWorld(): Promise<string> {
-  const bus = `orders-${randomUUID().slice(0, 8)}`;
-  await eventBridge.send(new CreateEventBusCommand({ Name: bus }));
-  await eventBridge.send(new PutPermissionCommand({ EventBusName: bus, Action: 'events:PutEvents', Principal: '111122223333', StatementId: 'trusted-partner' }));
-  await eventBridge.send(new PutPermissionCommand({ EventBusName: bus, Action: 'events:PutEvents', Principal: '*', StatementId: 'open-to-world' }));
-  return bus;
-}
 
-async function sidsOn(bus: string): Promise<string[]> {
-  const { Policy } = await eventBridge.send(new DescribeEventBusCommand({ Name: bus }));
-  return Policy ? JSON.parse(Policy).Statement.map((s: { Sid?: string }) => s.Sid ?? '(none)').sort() : [];
-}
 
 /** One copy of the real PutPermission record (opened to '*') with eventID `eventId`, in its own envelope. */
 function copyOf(eventId: string, bus: string) {
@@ -117,7 +101,7 @@ async function alertsAfter(expected: number) {
 describe('duplicate and concurrent delivery of one event (real handler, moto)', () => {
   it.each([2, 10])('%i copies one after another: one remediation, one alert, the others return what the first did', async (copies) => {
     // Prepare
-    const [table, bus] = await Promise.all([createIdempotencyTable(dynamodb), busOpenToTheWorld()]);
+    const [table, bus] = await Promise.all([createIdempotencyTable(dynamodb), busOpenToTheWorld(eventBridge)]);
     const handler = responder(table);
     const eventId = randomUUID();
     const before = Date.now() / 1000;
@@ -132,7 +116,7 @@ describe('duplicate and concurrent delivery of one event (real handler, moto)', 
     for (const duplicate of results.slice(1)) {
       expect(duplicate).toEqual({ duplicate: true, eventId, processed: { eventId, findings: [{ control: 'bus-policy-public', resource: expect.stringContaining(bus), remediation: 'applied' }], suppressed: 0 } });
     }
-    expect(await sidsOn(bus)).toEqual(['trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['trusted-partner']);
     const alerts = await alertsAfter(1);
     expect(alerts.map((a) => [a.document.finding.control, a.document.finding.remediation.status])).toEqual([['bus-policy-public', 'applied']]);
     const [record, ...others] = await records(table);
@@ -144,7 +128,7 @@ describe('duplicate and concurrent delivery of one event (real handler, moto)', 
 
   it.each([2, 10])('%i copies at the same time: one remediation, one alert; the copies that found it in progress fail, and their retries return the stored result', async (copies) => {
     // Prepare
-    const [table, bus] = await Promise.all([createIdempotencyTable(dynamodb), busOpenToTheWorld()]);
+    const [table, bus] = await Promise.all([createIdempotencyTable(dynamodb), busOpenToTheWorld(eventBridge)]);
     const handler = responder(table);
     const eventId = randomUUID();
 
@@ -163,7 +147,7 @@ describe('duplicate and concurrent delivery of one event (real handler, moto)', 
     expect(results.filter((r) => !isDuplicateDelivery(r))).toHaveLength(1);
     expect(remediationsApplied(results)).toBe(1);
     for (const retry of retried) expect(retry).toMatchObject({ duplicate: true, eventId, processed: { findings: [{ control: 'bus-policy-public', remediation: 'applied' }] } });
-    expect(await sidsOn(bus)).toEqual(['trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['trusted-partner']);
     const alerts = await alertsAfter(1);
     expect(alerts.map((a) => [a.document.finding.control, a.document.finding.remediation.status])).toEqual([['bus-policy-public', 'applied']]);
     expect((await records(table)).map((r) => r.status)).toEqual(['COMPLETED']);
@@ -171,7 +155,7 @@ describe('duplicate and concurrent delivery of one event (real handler, moto)', 
 
   it('a failed invocation leaves no record, so the retry processes the event again and alerts', async () => {
     // Prepare: the first attempt cannot publish (its topic does not exist).
-    const [table, bus] = await Promise.all([createIdempotencyTable(dynamodb), busOpenToTheWorld()]);
+    const [table, bus] = await Promise.all([createIdempotencyTable(dynamodb), busOpenToTheWorld(eventBridge)]);
     const eventId = randomUUID();
     const missingTopic = `arn:aws:sns:us-east-1:${MOTO_ACCOUNT_ID}:missing-${randomUUID()}`;
 
@@ -187,7 +171,7 @@ describe('duplicate and concurrent delivery of one event (real handler, moto)', 
     expect(isDuplicateDelivery(retry)).toBe(false);
     // The first attempt had removed the statement before publishing failed: the retry finds it gone.
     expect((retry as Outcome).findings.map((f) => f.remediation?.status)).toEqual(['skipped']);
-    expect(await sidsOn(bus)).toEqual(['trusted-partner']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['trusted-partner']);
     const alerts = await alertsAfter(1);
     expect(alerts.map((a) => a.document.finding.remediation.reason)).toEqual([expect.stringMatching(/^already compliant/)]);
     expect((await records(table)).map((r) => r.status)).toEqual(['COMPLETED']);

@@ -5,7 +5,7 @@
  * separate clients; alerts arrive through a real SNS topic subscribed by an SQS queue.
  */
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, DescribeEventBusCommand, EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +15,7 @@ import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
 import { startMoto } from './harness/moto';
 import { alertsFrom, coldStart, createAlertTopic, createStateTable, type Handler, eventBridgeEnvelope } from './harness/functions';
+import { statementIdsOn } from './harness/buses';
 
 jest.setTimeout(60_000);
 
@@ -62,10 +63,6 @@ async function newBus(): Promise<string> {
 /** What another automation (a pipeline, a Terraform apply) does again and again: open the bus to everyone. */
 const openToWorld = (bus: string) => eventBridge.send(new PutPermissionCommand({ EventBusName: bus, Action: 'events:PutEvents', Principal: '*', StatementId: 'world' }));
 
-async function sidsOn(bus: string): Promise<string[]> {
-  const { Policy } = await eventBridge.send(new DescribeEventBusCommand({ Name: bus }));
-  return Policy ? JSON.parse(Policy).Statement.map((s: { Sid?: string }) => s.Sid) : [];
-}
 
 /** The CloudTrail event for that PutPermission: a clone of the real record, with its own event id. */
 function putPermissionEvent(bus: string) {
@@ -93,7 +90,7 @@ describe('remediation-loop protection (state table in moto)', () => {
     for (let i = 0; i < 4; i += 1) {
       await openToWorld(bus);
       outcomes.push(await handler(putPermissionEvent(bus), context));
-      after.push(await sidsOn(bus));
+      after.push(await statementIdsOn(eventBridge, bus));
     }
 
     // Assess
@@ -131,7 +128,7 @@ describe('remediation-loop protection (state table in moto)', () => {
       ['skipped', 3],
       ['skipped', 3],
     ]);
-    expect(await sidsOn(bus)).toEqual(['world']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['world']);
     // One loop alert now; the repeats are counted for the digest function's update message.
     expect((await alertDocuments(1)).map((a) => a.subject.includes('REMEDIATION LOOP'))).toEqual([true]);
   });
@@ -193,7 +190,7 @@ describe('the kill switch (SSM parameter in moto)', () => {
     // Assess
     expect(outcome.findings.map((f) => f.remediation.status)).toEqual([status]);
     if (status === 'planned') expect(outcome.findings[0]!.remediation.reason).toMatch(/^dry-run: kill switch on: would remove 1 statement\(s\) \(world\)/);
-    expect(await sidsOn(bus)).toEqual(left);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(left);
     await alertDocuments(1);
   });
 
@@ -202,14 +199,14 @@ describe('the kill switch (SSM parameter in moto)', () => {
     const parameter = await killSwitch('off');
     await openToWorld(bus);
     await responder({ KILL_SWITCH_PARAMETER: parameter, STATE_TABLE: undefined })(putPermissionEvent(bus), context);
-    expect(await sidsOn(bus)).toEqual([]);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual([]);
 
     await ssm.send(new PutParameterCommand({ Name: parameter, Type: 'String', Value: 'on', Overwrite: true }));
     await openToWorld(bus);
     const outcome = await responder({ KILL_SWITCH_PARAMETER: parameter, STATE_TABLE: undefined })(putPermissionEvent(bus), context);
 
     expect(outcome.findings[0]?.remediation.status).toBe('planned');
-    expect(await sidsOn(bus)).toEqual(['world']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['world']);
     await alertDocuments(2);
   });
 });

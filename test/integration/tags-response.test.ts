@@ -19,6 +19,7 @@ import type { TaggableResource } from '../../lib/tags/types';
 import { PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, motoEndpoint, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
 import { alertsFrom, cloudTrailEnvelope, coldStart, createAlertTopic, createBaselineTable, setEnvironment } from './harness/functions';
+import { statementIdsOn } from './harness/buses';
 
 const config = awsClientConfig();
 const eventBridge = new EventBridgeClient(config);
@@ -62,10 +63,6 @@ async function openBus(tags: Array<{ Key: string; Value: string }>): Promise<str
 const publicPutPermission = (bus: string) =>
   envelope(PUT_PERMISSION_LEGACY, (r) => (r.requestParameters = { action: 'events:PutEvents', principal: '*', statementId: 'open-to-world', eventBusName: bus }));
 
-async function sidsOn(bus: string): Promise<string[]> {
-  const { Policy } = await eventBridge.send(new DescribeEventBusCommand({ Name: bus }));
-  return Policy ? JSON.parse(Policy).Statement.map((s: { Sid?: string }) => s.Sid ?? '(none)') : [];
-}
 
 describe('tag-driven policy in the responder (moto)', () => {
   it('a production-tagged bus escalates the finding from alert to remediate: the public statement is removed, and the alert names the tag', async () => {
@@ -76,7 +73,7 @@ describe('tag-driven policy in the responder (moto)', () => {
     await responder()(publicPutPermission(bus), context);
 
     // Assess
-    expect(await sidsOn(bus)).toEqual([]);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual([]);
     const [alert] = await alertsFrom(alertQueue, 1, { document: true });
     expect(alert.document.finding).toMatchObject({
       control: 'bus-policy-public',
@@ -93,7 +90,7 @@ describe('tag-driven policy in the responder (moto)', () => {
     await responder()(publicPutPermission(bus), context);
 
     // Assess
-    expect(await sidsOn(bus)).toEqual(['open-to-world']);
+    expect(await statementIdsOn(eventBridge, bus)).toEqual(['open-to-world']);
     const [alert] = await alertsFrom(alertQueue, 1, { document: true });
     expect(alert.document.finding.remediation).toEqual({ status: 'skipped', reason: 'alert only: the control mode is "alert"' });
   });
