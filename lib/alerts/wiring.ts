@@ -2,9 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sdkClientConfig } from '../aws/client-config';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
-import path from 'node:path';
 import { CONTROL_IDS } from '../controls/ids';
-import { loadJsonPolicyFile, SHIPPED_POLICY } from '../policy/validate';
+import { loadJsonPolicyFile, shippedPolicyPath } from '../policy/validate';
 import type { Policy } from '../policy/schema';
 import { jsonLogger, type Logger } from '../util/log';
 import { dedupSink, fanOutSink, rateLimitedSink, stormSink, type FlushDeps } from './pipeline';
@@ -49,7 +48,7 @@ export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy,
 /** The digest function (functions/alert-digest.ts): state, rate-limited SNS, the policy's thresholds. */
 export function flushDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): FlushDeps & { iamActions: readonly string[] } {
   const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
-  const policy = loadJsonPolicyFile(env.DRIFT_POLICY_FILE ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), SHIPPED_POLICY), CONTROL_IDS);
+  const policy = loadJsonPolicyFile(shippedPolicyPath(env), CONTROL_IDS);
   const topicArn = env.ALERT_TOPIC_ARN;
   const table = env.STATE_TABLE;
   if (!topicArn || !table) throw new AlertConfigurationError('environment variables ALERT_TOPIC_ARN and STATE_TABLE must be set');

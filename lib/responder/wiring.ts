@@ -8,7 +8,6 @@ import { liveTagSource } from '../aws/tags';
 import { resourceGroupsTagDirectory } from '../aws/tag-directory';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { revokeIamGrantRemediator } from '../remediation/iam-grants';
-import path from 'node:path';
 import { alertSinkFromEnvironment } from '../alerts/wiring';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import type { Snapshotter } from '../baseline/snapshotter';
@@ -20,7 +19,7 @@ import { rulesSnapshotter } from '../baseline/rules';
 import { removeTargetsRemediator, restoreBusRemediator, restoreRuleRemediator } from '../remediation/rules';
 import { controls } from '../controls/registry';
 import { CONTROL_IDS } from '../controls/ids';
-import { loadJsonPolicyFile, SHIPPED_POLICY } from '../policy/validate';
+import { loadJsonPolicyFile, shippedPolicyPath } from '../policy/validate';
 import type { Policy } from '../policy/schema';
 import { busStatementsRemediator } from '../remediation/bus-statements';
 import type { Remediator } from '../remediation/types';
@@ -53,15 +52,6 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 /**
- * The policy shipped in the function zip: policy.json, written by the package step from the
- * validated YAML policy (serverless/drift-responder-plugin.cjs). DRIFT_POLICY_FILE overrides
- * (tests, local runs) and names a JSON file too.
- */
-export function policyPath(env: NodeJS.ProcessEnv): string {
-  return env.DRIFT_POLICY_FILE ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), SHIPPED_POLICY);
-}
-
-/**
  * The responder's own rules (RESPONDER_RULES, comma-separated names from the stack) are
  * always protected: they are added to protect.rules, which every rule control and the
  * rules snapshotter read. Rule names cannot contain glob characters, so each is an exact glob.
@@ -75,7 +65,7 @@ export function withOwnRulesProtected(policy: Policy, env: NodeJS.ProcessEnv): P
 /** What every function builds once per container: logger, policy, SDK clients, baselines. */
 function commonFromEnvironment(env: NodeJS.ProcessEnv) {
   const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
-  const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadJsonPolicyFile(policyPath(env), CONTROL_IDS), env), env), env);
+  const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadJsonPolicyFile(shippedPolicyPath(env), CONTROL_IDS), env), env), env);
   // Retries with backoff, plus request timeouts: a hung call is retried, then fails the invocation.
   const clientConfig = sdkClientConfig(env);
   const eventBridge = new EventBridgeClient(clientConfig);
