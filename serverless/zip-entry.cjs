@@ -9,7 +9,7 @@ const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-/** Entry names (paths inside the zip) in central-directory order. */
+/** The zip's bytes and its central directory: each entry's name, method, sizes, attributes and local header offset. */
 function zipEntries(zipFile) {
   const buf = fs.readFileSync(zipFile);
   // The EOCD record is at least 22 bytes from the end, followed by a comment of up to 64 KiB.
@@ -45,14 +45,18 @@ function zipEntries(zipFile) {
 function readZipEntry(zipFile, name) {
   const { buf, entries } = zipEntries(zipFile);
   const entry = entries.find((e) => e.name === name);
-  if (!entry) return undefined;
+  return entry ? entryData(zipFile, buf, entry) : undefined;
+}
+
+/** The uncompressed bytes of one entry of the zip held in `buf`. */
+function entryData(zipFile, buf, entry) {
   const at = entry.localHeader;
-  if (buf.readUInt32LE(at) !== LOCAL) throw new Error(`${zipFile}: corrupt local header for ${name}`);
+  if (buf.readUInt32LE(at) !== LOCAL) throw new Error(`${zipFile}: corrupt local header for ${entry.name}`);
   const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
   const data = buf.subarray(start, start + entry.compressedSize);
   if (entry.method === 0) return Buffer.from(data);
   if (entry.method === 8) return zlib.inflateRawSync(data);
-  throw new Error(`${zipFile}: ${name} uses unsupported compression method ${entry.method}`);
+  throw new Error(`${zipFile}: ${entry.name} uses unsupported compression method ${entry.method}`);
 }
 
 /** A regular file, rw-r--r--, in the central directory's Unix attributes (Lambda needs it readable). */
@@ -71,9 +75,10 @@ const UTF8_NAMES = 0x0800;
 function recompressZip(zipFile) {
   if (typeof zlib.crc32 !== 'function') throw new Error('recompressZip needs zlib.crc32 (Node.js 20.15 or later)');
   const before = fs.statSync(zipFile).size;
-  const files = zipEntries(zipFile).entries.map((entry) => ({
+  const { buf, entries } = zipEntries(zipFile);
+  const files = entries.map((entry) => ({
     name: entry.name,
-    data: readZipEntry(zipFile, entry.name),
+    data: entryData(zipFile, buf, entry),
     mode: entry.externalAttributes >>> 16 ? entry.externalAttributes : REGULAR_FILE_644,
   }));
   const locals = [];

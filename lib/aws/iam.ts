@@ -13,24 +13,48 @@ import {
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
+  ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import type { ManagedPolicyPort, PrincipalKind } from '../controls/iam/types';
 import { parsePolicyDocument } from '../iam/policy-document';
 import type { IamGrantPort } from '../remediation/iam-grants';
+import { isErrorNamed } from './errors';
 
-const isNoSuchEntity = (error: unknown) => (error as { name?: string } | undefined)?.name === 'NoSuchEntityException' || (error as { name?: string } | undefined)?.name === 'NoSuchEntity';
+const isNoSuchEntity = (error: unknown) => isErrorNamed(error, 'NoSuchEntityException', 'NoSuchEntity');
 
 /** IAM returns policy documents URL-encoded (RFC 3986). */
 const decoded = (document: string) => parsePolicyDocument(decodeURIComponent(document));
 
+// IAM has one API per kind of principal for each of these; one function each picks it.
+
+/** One page of the managed policies attached to a role, user or group. */
+export function listAttachedPolicies(client: Pick<IAMClient, 'send'>, kind: PrincipalKind, name: string, Marker?: string) {
+  const input = { Marker, MaxItems: 100 };
+  if (kind === 'role') return client.send(new ListAttachedRolePoliciesCommand({ ...input, RoleName: name }));
+  if (kind === 'user') return client.send(new ListAttachedUserPoliciesCommand({ ...input, UserName: name }));
+  return client.send(new ListAttachedGroupPoliciesCommand({ ...input, GroupName: name }));
+}
+
+/** One page of the names of a role's, user's or group's inline policies. */
+export function listInlinePolicyNames(client: Pick<IAMClient, 'send'>, kind: PrincipalKind, name: string, Marker?: string) {
+  const input = { Marker, MaxItems: 100 };
+  if (kind === 'role') return client.send(new ListRolePoliciesCommand({ ...input, RoleName: name }));
+  if (kind === 'user') return client.send(new ListUserPoliciesCommand({ ...input, UserName: name }));
+  return client.send(new ListGroupPoliciesCommand({ ...input, GroupName: name }));
+}
+
+/** An inline policy's document as IAM returns it (URL-encoded), or undefined when it has none. */
+export async function getInlinePolicyDocument(client: Pick<IAMClient, 'send'>, kind: PrincipalKind, name: string, PolicyName: string): Promise<string | undefined> {
+  if (kind === 'role') return (await client.send(new GetRolePolicyCommand({ RoleName: name, PolicyName }))).PolicyDocument;
+  if (kind === 'user') return (await client.send(new GetUserPolicyCommand({ UserName: name, PolicyName }))).PolicyDocument;
+  return (await client.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName }))).PolicyDocument;
+}
+
 export function iamGrantAdapter(client: IAMClient): IamGrantPort {
-  async function listAttached(kind: PrincipalKind, name: string, Marker?: string) {
-    const input = { Marker, MaxItems: 100 };
-    if (kind === 'role') return client.send(new ListAttachedRolePoliciesCommand({ ...input, RoleName: name }));
-    if (kind === 'user') return client.send(new ListAttachedUserPoliciesCommand({ ...input, UserName: name }));
-    return client.send(new ListAttachedGroupPoliciesCommand({ ...input, GroupName: name }));
-  }
+  const listAttached = (kind: PrincipalKind, name: string, Marker?: string) => listAttachedPolicies(client, kind, name, Marker);
   return {
     async isAttached(kind, name, policyArn) {
       let Marker: string | undefined;
@@ -43,13 +67,8 @@ export function iamGrantAdapter(client: IAMClient): IamGrantPort {
     },
     async inlinePolicy(kind, name, PolicyName) {
       try {
-        const out =
-          kind === 'role'
-            ? await client.send(new GetRolePolicyCommand({ RoleName: name, PolicyName }))
-            : kind === 'user'
-              ? await client.send(new GetUserPolicyCommand({ UserName: name, PolicyName }))
-              : await client.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName }));
-        return out.PolicyDocument ? decoded(out.PolicyDocument) : undefined;
+        const document = await getInlinePolicyDocument(client, kind, name, PolicyName);
+        return document ? decoded(document) : undefined;
       } catch (error) {
         if (isNoSuchEntity(error)) return undefined;
         throw error;

@@ -2,23 +2,10 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type Dy
 import { ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DescribeConnectionCommand, ListApiDestinationsCommand, ListConnectionsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import {
-  GetGroupPolicyCommand,
-  GetRolePolicyCommand,
-  GetUserPolicyCommand,
-  ListAttachedGroupPoliciesCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListGroupPoliciesCommand,
-  ListGroupsCommand,
-  ListRolePoliciesCommand,
-  ListRolesCommand,
-  ListUserPoliciesCommand,
-  ListUsersCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import { ListGroupsCommand, ListRolesCommand, ListUsersCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { BaselineCatalog, CheckpointStore, Destination, DestinationsPort, IamInventoryPort, KeyGrantsPort, SweepCheckpoint, TopicSubscriptionsPort } from '../sweep/ports';
 import { isErrorNamed } from './errors';
+import { getInlinePolicyDocument, listAttachedPolicies, listInlinePolicyNames } from './iam';
 
 /** Every grant on a key, page by page. */
 export function kmsGrantsAdapter(client: KMSClient): KeyGrantsPort & { iamActions: readonly string[] } {
@@ -223,32 +210,14 @@ export function iamInventoryAdapter(client: Pick<IAMClient, 'send'>): IamInvento
     async grantsOf(kind, name) {
       try {
         const attached = await allPages(
-          (Marker) =>
-            kind === 'role'
-              ? client.send(new ListAttachedRolePoliciesCommand({ RoleName: name, Marker, MaxItems: 100 }))
-              : kind === 'user'
-                ? client.send(new ListAttachedUserPoliciesCommand({ UserName: name, Marker, MaxItems: 100 }))
-                : client.send(new ListAttachedGroupPoliciesCommand({ GroupName: name, Marker, MaxItems: 100 })),
+          (Marker) => listAttachedPolicies(client, kind, name, Marker),
           (p) => (p.AttachedPolicies ?? []).map((a) => a.PolicyArn).filter((a): a is string => !!a),
         );
-        const names = await allPages(
-          (Marker) =>
-            kind === 'role'
-              ? client.send(new ListRolePoliciesCommand({ RoleName: name, Marker, MaxItems: 100 }))
-              : kind === 'user'
-                ? client.send(new ListUserPoliciesCommand({ UserName: name, Marker, MaxItems: 100 }))
-                : client.send(new ListGroupPoliciesCommand({ GroupName: name, Marker, MaxItems: 100 })),
-          (p) => p.PolicyNames ?? [],
-        );
+        const names = await allPages((Marker) => listInlinePolicyNames(client, kind, name, Marker), (p) => p.PolicyNames ?? []);
         const inline = [];
-        for (const PolicyName of names) {
-          const read =
-            kind === 'role'
-              ? await client.send(new GetRolePolicyCommand({ RoleName: name, PolicyName }))
-              : kind === 'user'
-                ? await client.send(new GetUserPolicyCommand({ UserName: name, PolicyName }))
-                : await client.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName }));
-          if (read.PolicyDocument) inline.push({ policyName: PolicyName, document: read.PolicyDocument });
+        for (const policyName of names) {
+          const document = await getInlinePolicyDocument(client, kind, name, policyName);
+          if (document) inline.push({ policyName, document });
         }
         return { kind, name, managed: attached, inline };
       } catch (error) {

@@ -16,13 +16,18 @@ function describeYamlError(error: YAMLError, text: string): string {
   return `YAML: ${first}${where}`;
 }
 
-/** Parses and validates policy text. Every problem is reported, each naming the file and key path. */
-export function parsePolicy(text: string, file: string, knownControlIds: readonly string[]): Policy {
+/** The YAML document of policy text as plain values; a YAML error is a PolicyFileError naming its line. */
+function documentOf(text: string, file: string): unknown {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new PolicyFileError(file, document.errors.map((e) => describeYamlError(e, text)));
   }
-  return validatePolicy(document.toJS(), file, knownControlIds);
+  return document.toJS();
+}
+
+/** Parses and validates policy text. Every problem is reported, each naming the file and key path. */
+export function parsePolicy(text: string, file: string, knownControlIds: readonly string[]): Policy {
+  return validatePolicy(documentOf(text, file), file, knownControlIds);
 }
 
 /**
@@ -30,8 +35,9 @@ export function parsePolicy(text: string, file: string, knownControlIds: readonl
  * the same values the validator saw, so both forms mean the same policy.
  */
 export function policyAsJson(text: string, file: string, knownControlIds: readonly string[]): string {
-  const policy = parsePolicy(text, file, knownControlIds);
-  const json = `${JSON.stringify(parseDocument(text, { uniqueKeys: true }).toJS() ?? {}, null, 2)}\n`;
+  const document = documentOf(text, file);
+  const policy = validatePolicy(document, file, knownControlIds);
+  const json = `${JSON.stringify(document ?? {}, null, 2)}\n`;
   // A value JSON cannot carry (.inf, .nan) would turn into another policy: refuse rather than ship it.
   if (!isDeepStrictEqual(validatePolicy(JSON.parse(json), file, knownControlIds), policy)) {
     throw new PolicyFileError(file, ['the policy changes when written as JSON (a value JSON cannot represent, such as .inf or .nan)']);

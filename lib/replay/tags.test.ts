@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cloneWith, fixture, PUT_PERMISSION_LEGACY } from '../../test/support/fixtures';
 import { main } from './cli';
+import { PRODUCTION_TAG_POLICY } from '../../test/support/tag-policies';
 
 // Replay with tag-driven policy: tags come from a file the user exports
 // (`aws resourcegroupstaggingapi get-resources`), or resources are judged as untagged and the run says so.
@@ -10,14 +11,7 @@ import { main } from './cli';
 const NOW = new Date('2026-11-29T12:00:00Z');
 const DEFAULT_BUS = 'arn:aws:events:us-east-1:123456789012:event-bus/default';
 const RULE = 'arn:aws:events:us-east-1:123456789012:rule/cttest2';
-const POLICY = `
-defaults: { mode: alert, dryRun: true }
-tags:
-  - match: { Environment: Production }
-    protect: true
-    mode: remediate
-    dryRun: false
-`;
+const POLICY = PRODUCTION_TAG_POLICY;
 
 let dir: string;
 const write = (name: string, content: string) => {

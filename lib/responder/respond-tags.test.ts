@@ -11,6 +11,7 @@ import type { TaggableResource, TagReading, TagSource } from '../tags/types';
 import { silentLogger } from '../util/log';
 import { cloneWith, fixture, PUT_PERMISSION_LEGACY } from '../../test/support/fixtures';
 import { respond, type ResponderDeps } from './respond';
+import { PRODUCTION_TAG_POLICY } from '../../test/support/tag-policies';
 
 // Tag-driven policy in the real-time flow: real records (AWS docs clones), tags from a fake
 // tag source (the live adapter is exercised against moto in test/integration/tags-response.test.ts).
@@ -21,14 +22,7 @@ const RULE = `arn:aws:events:us-east-1:${ACCOUNT}:rule/cttest2`;
 const NOW = new Date('2026-11-29T12:00:00Z');
 
 const POLICY = parsePolicy(
-  `
-defaults: { mode: alert, dryRun: true }
-tags:
-  - match: { Environment: Production }
-    protect: true
-    mode: remediate
-    dryRun: false
-  - match: { Team: sandbox }
+  `${PRODUCTION_TAG_POLICY}  - match: { Team: sandbox }
     exempt: { reason: "sandbox bus, open by design (SEC-42)", expires: 2027-06-30 }
     controls: [bus-policy-public]
 `,

@@ -20,6 +20,7 @@ import { PUT_PERMISSION_LEGACY } from '../support/fixtures';
 import { awsClientConfig, motoEndpoint, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
 import { alertsFrom, cloudTrailEnvelope, coldStart, createAlertTopic, createBaselineTable, setEnvironment } from './harness/functions';
 import { statementIdsOn } from './harness/buses';
+import { PRODUCTION_TAG_POLICY } from '../support/tag-policies';
 
 const config = awsClientConfig();
 const eventBridge = new EventBridgeClient(config);
@@ -31,15 +32,7 @@ const context = { functionName: 'responder', awsRequestId: 'test' } as Context;
 const PRODUCTION = [{ Key: 'Environment', Value: 'Production' }];
 
 // Alert by default, in dry-run; production-tagged resources are protected and remediated for real.
-const POLICY = `
-trustedAccounts: ["111122223333"]
-defaults: { mode: alert, dryRun: true }
-tags:
-  - match: { Environment: Production }
-    protect: true
-    mode: remediate
-    dryRun: false
-`;
+const POLICY = `trustedAccounts: ["111122223333"]\n${PRODUCTION_TAG_POLICY}`;
 
 let alertQueue: TestQueue;
 let topicArn: string;
