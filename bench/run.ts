@@ -226,8 +226,9 @@ async function bundles(): Promise<void> {
 }
 
 /**
- * Where the limits are: what any signed HTTPS call to AWS loads, and the smallest function that
- * calls AWS through SDK v3, built with the functions' own esbuild options and plugins
+ * Where the limits are: what any signed HTTPS call to AWS loads, the smallest function that
+ * calls AWS through our own client (lib/aws/wire) and the same through SDK v3 (why the functions
+ * do not use it), built with the functions' own esbuild options and plugins
  * (scripts/esbuild-options.cjs). Whatever a function does beyond these costs what the rows
  * above show over them.
  */
@@ -239,6 +240,10 @@ export const handler = async () => [typeof request, typeof createHmac];`,
     'one SDK client (SNS Publish)': `import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 const sns = new SNSClient({});
 export const handler = async () => sns.send(new PublishCommand({ TopicArn: process.env.TOPIC, Message: 'x' }));`,
+    'our own client (lib/aws/wire), one SNS Publish: what the functions use': `import { wireConfig } from ${JSON.stringify(path.join(ROOT, 'lib/aws/wire/client'))};
+import { snsService } from ${JSON.stringify(path.join(ROOT, 'lib/aws/wire/services'))};
+const sns = snsService(wireConfig());
+export const handler = async () => sns.call('Publish', { TopicArn: process.env.TOPIC, Message: 'x' });`,
     'one SDK client + zod/mini (the event parser)': `import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 const sns = new SNSClient({});

@@ -8,6 +8,8 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 
+import { wireConfig, type WireConfig } from '../../../lib/aws/wire/client';
+
 export const TEST_REGION = 'us-east-1';
 /** moto's default account id (every ARN it returns uses it). */
 export const MOTO_ACCOUNT_ID = '123456789012';
@@ -36,6 +38,15 @@ export function awsClientConfig(): AwsTestClientConfig {
     region: TEST_REGION,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   };
+}
+
+/**
+ * Config for the functions' own AWS client (lib/aws/wire) against moto: `eventBridgeService(wireTestConfig())`.
+ * Overrides (a fake `send`, `maxAttempts`, `sleep`) are for fault-injection tests.
+ */
+export function wireTestConfig(overrides: Partial<WireConfig> = {}): WireConfig {
+  const { endpoint, region, credentials } = awsClientConfig();
+  return wireConfig({ AWS_REGION: region }, { endpoint, credentials: async () => credentials, ...overrides });
 }
 
 /** Wipes all state in moto (all services, all regions) so tests do not see each other's resources. */

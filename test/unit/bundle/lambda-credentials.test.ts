@@ -7,6 +7,9 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { defaultProvider } from '../../../lib/aws/lambda-credentials';
 
@@ -141,6 +144,50 @@ describe('defaultProvider', () => {
     // Assess
     expect(create).not.toThrow();
     await expect(create()()).rejects.toMatchObject({ name: 'CredentialsProviderError' });
+  });
+
+  it('reads the authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (EKS Pod Identity)', async () => {
+    // Prepare
+    const server = await containerRuntime(new Date('2099-01-01T00:00:00Z'));
+    delete process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+    const dir = mkdtempSync(path.join(tmpdir(), 'token-'));
+    writeFileSync(path.join(dir, 'token'), 'token-from-file\n');
+    process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE = path.join(dir, 'token');
+
+    // Act
+    await defaultProvider()();
+
+    // Assess
+    expect(server.requests.map((headers) => headers.authorization)).toEqual(['token-from-file']);
+  });
+
+  it('refuses a plain-http credentials endpoint on a host that is not a container host', async () => {
+    // Prepare
+    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://credentials.example.com/creds';
+
+    // Act, Assess
+    await expect(defaultProvider()()).rejects.toMatchObject({ name: 'CredentialsProviderError', message: expect.stringContaining('must be https') });
+  });
+
+  it('tries a failing endpoint three times, then says why', async () => {
+    // Prepare
+    const failing = createServer((_request, response) => {
+      failures += 1;
+      response.writeHead(500);
+      response.end('busy');
+    });
+    let failures = 0;
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/creds`;
+
+    // Act
+    const error = await defaultProvider()().catch((e: unknown) => e);
+    failing.closeAllConnections();
+    await new Promise((resolve) => failing.close(resolve));
+
+    // Assess
+    expect(failures).toBe(3);
+    expect(error).toMatchObject({ name: 'CredentialsProviderError', message: expect.stringContaining('HTTP 500: busy') });
   });
 
   it.each([
