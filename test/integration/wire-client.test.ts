@@ -7,7 +7,9 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError } from '../../lib/aws/wire/errors';
-import { dynamoDbService, securityHubService, sqsService, ssmService } from '../../lib/aws/wire/services';
+import { queryMap } from '../../lib/aws/wire/query';
+import { dynamoDbService, ec2Service, iamService, securityHubService, snsService, sqsService, ssmService, stsService } from '../../lib/aws/wire/services';
+import { child, listOf, textOf } from '../../lib/aws/wire/xml';
 import { awsClientConfig, wireTestConfig } from './harness/aws';
 
 jest.setTimeout(60_000);
@@ -79,5 +81,47 @@ describe('the wire client against moto', () => {
 
     expect(imported).toMatchObject({ FailedCount: 0, SuccessCount: 1 });
     expect(found.Findings?.map((f) => [f.Id, f.Title])).toEqual([[id, 'Bus opened to the world']]);
+  });
+
+  it('awsQuery (SNS): creates a topic with a map of attributes, reads them back, publishes to it', async () => {
+    const sns = snsService(wireTestConfig());
+    const name = `wire-${randomUUID()}`;
+
+    const created = await sns.call('CreateTopic', { Name: name, Attributes: queryMap({ DisplayName: 'drift & <wire>' }) });
+    const topicArn = textOf(created, 'TopicArn') ?? '';
+    const attributes = await sns.call('GetTopicAttributes', { TopicArn: topicArn });
+    const entries = listOf(attributes, 'Attributes', 'entry').map((entry) => [textOf(entry, 'key'), textOf(entry, 'value')]);
+    const published = await sns.call('Publish', { TopicArn: topicArn, Message: 'ünïcode ✓ & more', Subject: 'wire' });
+
+    expect(topicArn).toMatch(new RegExp(`^arn:aws:sns:us-east-1:\\d{12}:${name}$`));
+    expect(entries).toContainEqual(['DisplayName', 'drift & <wire>']);
+    expect(textOf(published, 'MessageId')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('awsQuery (IAM): a missing role policy is NoSuchEntity, HTTP 404, not retried', async () => {
+    const error = await iamService(wireTestConfig()).call('GetRolePolicy', { RoleName: `missing-${randomUUID()}`, PolicyName: 'p' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AwsServiceError);
+    expect(error).toMatchObject({ name: 'NoSuchEntity', $fault: 'client', $metadata: { httpStatusCode: 404, attempts: 1 } });
+  });
+
+  it('awsQuery (STS): says which account the credentials belong to', async () => {
+    const identity = await stsService(wireTestConfig()).call('GetCallerIdentity');
+
+    expect(textOf(identity, 'Account')).toBe('123456789012');
+  });
+
+  it('ec2Query (EC2): lists VPCs filtered by a list of values; an unknown endpoint id is an EC2 error code', async () => {
+    const ec2 = ec2Service(wireTestConfig());
+
+    const vpcs = await ec2.call('DescribeVpcs', { Filter: [{ Name: 'is-default', Value: ['true', 'false'] }] });
+    const error = await ec2.call('DescribeVpcEndpoints', { VpcEndpointId: ['vpce-0123456789abcdef0'] }).catch((e: unknown) => e);
+
+    // moto starts with the region's default VPC.
+    const ids = listOf(vpcs, 'vpcSet', 'item').map((vpc) => textOf(vpc, 'vpcId'));
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => /^vpc-[0-9a-f]+$/.test(id ?? ''))).toBe(true);
+    expect(child(vpcs, 'requestId')).toBeDefined();
+    expect(error).toMatchObject({ name: 'InvalidVpcEndpointId.NotFound', $fault: 'client' });
   });
 });
