@@ -1,4 +1,5 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { queryMap } from '../aws/wire/query';
+import type { QueryService } from '../aws/wire/query-service';
 import { chatNotificationOf } from './chat';
 import { digestMessageOf, updateMessageOf } from './digest-format';
 import { documentOf } from './document';
@@ -72,20 +73,22 @@ export function snsMessageOf(alert: Alert): { structure: SnsMessage; json: strin
   return last!;
 }
 
-export function snsAlertSink(client: SNSClient, topicArn: string): AlertSink {
+export function snsAlertSink(sns: QueryService, topicArn: string): AlertSink {
   return {
     iamActions: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
     async publish(alert) {
       const attributes = { ...alert.attributes, kind: alert.content.kind };
-      await client.send(
-        new PublishCommand({
-          TopicArn: topicArn,
-          Subject: alert.subject,
-          Message: snsMessageOf(alert).json,
-          MessageStructure: 'json',
-          MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
-        }),
-      );
+      // Members in the model's order, as the SDK sent them; MessageAttributes is a map whose entries SNS names Name and Value.
+      await sns.call('Publish', {
+        Message: snsMessageOf(alert).json,
+        TopicArn: topicArn,
+        Subject: alert.subject,
+        MessageStructure: 'json',
+        MessageAttributes: queryMap(
+          Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
+          { key: 'Name', value: 'Value' },
+        ),
+      });
     },
   };
 }

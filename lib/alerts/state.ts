@@ -1,13 +1,7 @@
-import {
-  BatchGetItemCommand,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
+import { isErrorNamed } from '../aws/errors';
+import { CONDITIONAL_CHECK_FAILED, type AttributeValue, type BatchGetItemOutput, type Item, type KeysAndAttributes, type UpdateItemOutput } from '../aws/dynamodb-json';
+import type { JsonService } from '../aws/wire/json';
 import type { Finding } from '../controls/types';
 import type { DigestEntry } from './digest-format';
 import { capLine } from './format';
@@ -81,8 +75,7 @@ function compact(finding: Finding): Finding {
   };
 }
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+const isConditionFailure = (error: unknown) => isErrorNamed(error, CONDITIONAL_CHECK_FAILED);
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
@@ -91,20 +84,20 @@ const s = (value: string): AttributeValue => ({ S: value });
  * The state in the shared DynamoDB table (serverless/resources/state.yml: partition key `pk`,
  * TTL attribute `expiresAt`). Key prefixes: `dedup#`, `repeats#`, `storm#`, `held#`, `rate#`.
  */
-export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): AlertState {
+export function dynamoDbAlertState(dynamodb: JsonService, tableName: string): AlertState {
   const key = (pk: string) => ({ pk: s(pk) });
 
-  async function batchGet(pks: readonly string[]): Promise<Map<string, Record<string, AttributeValue>>> {
-    const found = new Map<string, Record<string, AttributeValue>>();
+  async function batchGet(pks: readonly string[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
     for (let i = 0; i < pks.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, AttributeValue>[]; ConsistentRead: boolean }> | undefined = {
+      let request: Record<string, KeysAndAttributes> | undefined = {
         [tableName]: { Keys: [...new Set(pks.slice(i, i + 100))].map(key), ConsistentRead: true },
       };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt += 1) {
         if (attempt > 5) throw new AlertStateError(`BatchGetItem left keys unprocessed on ${tableName}`);
-        const out = await client.send(new BatchGetItemCommand({ RequestItems: request }));
+        const out: BatchGetItemOutput = await dynamodb.call('BatchGetItem', { RequestItems: request });
         for (const item of out.Responses?.[tableName] ?? []) found.set(item.pk?.S ?? '', item);
-        request = out.UnprocessedKeys as typeof request;
+        request = out.UnprocessedKeys;
         if (request && Object.keys(request).length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
       }
     }
@@ -119,48 +112,42 @@ export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): A
       const token = randomUUID();
       const windowEnds = now.getTime() + windowMs;
       try {
-        await client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: {
-              pk: s(pk),
-              token: s(token),
-              firstSeen: s(now.toISOString()),
-              lastSeen: s(now.toISOString()),
-              windowEnds: n(windowEnds),
-              occurrences: n(1),
-              reported: n(1),
-              latest: s(JSON.stringify(compact(finding))),
-              expiresAt: n(Math.ceil(windowEnds / 1000) + DAY_SECONDS),
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR windowEnds <= :now',
-            ExpressionAttributeValues: { ':now': n(now.getTime()) },
-          }),
-        );
+        await dynamodb.call('PutItem', {
+          TableName: tableName,
+          Item: {
+            pk: s(pk),
+            token: s(token),
+            firstSeen: s(now.toISOString()),
+            lastSeen: s(now.toISOString()),
+            windowEnds: n(windowEnds),
+            occurrences: n(1),
+            reported: n(1),
+            latest: s(JSON.stringify(compact(finding))),
+            expiresAt: n(Math.ceil(windowEnds / 1000) + DAY_SECONDS),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR windowEnds <= :now',
+          ExpressionAttributeValues: { ':now': n(now.getTime()) },
+        });
         return { first: true, token };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
       try {
-        const out = await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(pk),
-            UpdateExpression: 'SET occurrences = occurrences + :one, lastSeen = :lastSeen, latest = :latest',
-            ConditionExpression: 'attribute_exists(pk) AND windowEnds > :now',
-            ExpressionAttributeValues: { ':one': n(1), ':now': n(now.getTime()), ':lastSeen': s(now.toISOString()), ':latest': s(JSON.stringify(compact(finding))) },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        );
+        const out = await dynamodb.call<UpdateItemOutput>('UpdateItem', {
+          TableName: tableName,
+          Key: key(pk),
+          UpdateExpression: 'SET occurrences = occurrences + :one, lastSeen = :lastSeen, latest = :latest',
+          ConditionExpression: 'attribute_exists(pk) AND windowEnds > :now',
+          ExpressionAttributeValues: { ':one': n(1), ':now': n(now.getTime()), ':lastSeen': s(now.toISOString()), ':latest': s(JSON.stringify(compact(finding))) },
+          ReturnValues: 'UPDATED_NEW',
+        });
         const minute = Math.floor(now.getTime() / 60_000);
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(`repeats#${minute}`),
-            UpdateExpression: 'ADD dedupKeys :k SET expiresAt = :exp',
-            ExpressionAttributeValues: { ':k': { SS: [dedupKey] }, ':exp': n(minute * 60 + DAY_SECONDS) },
-          }),
-        );
+        await dynamodb.call('UpdateItem', {
+          TableName: tableName,
+          Key: key(`repeats#${minute}`),
+          UpdateExpression: 'ADD dedupKeys :k SET expiresAt = :exp',
+          ExpressionAttributeValues: { ':k': { SS: [dedupKey] }, ':exp': n(minute * 60 + DAY_SECONDS) },
+        });
         return { first: false, count: Number(out.Attributes?.occurrences?.N ?? '0') };
       } catch (error) {
         // The window closed between the two writes: this occurrence opens the next one.
@@ -171,15 +158,13 @@ export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): A
 
     async release(dedupKey, token) {
       try {
-        await client.send(
-          new DeleteItemCommand({
-            TableName: tableName,
-            Key: key(`dedup#${dedupKey}`),
-            ConditionExpression: '#token = :token',
-            ExpressionAttributeNames: { '#token': 'token' },
-            ExpressionAttributeValues: { ':token': s(token) },
-          }),
-        );
+        await dynamodb.call('DeleteItem', {
+          TableName: tableName,
+          Key: key(`dedup#${dedupKey}`),
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': s(token) },
+        });
       } catch (error) {
         if (!isConditionFailure(error)) throw error; // someone else's window now: nothing of ours to release
       }
@@ -192,16 +177,14 @@ export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): A
       const reported = Number(item.reported?.N ?? '0');
       if (count <= reported) return undefined;
       try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(`dedup#${dedupKey}`),
-            UpdateExpression: 'SET reported = :count',
-            ConditionExpression: 'reported = :reported AND #token = :token',
-            ExpressionAttributeNames: { '#token': 'token' },
-            ExpressionAttributeValues: { ':count': n(count), ':reported': n(reported), ':token': s(item.token?.S ?? '') },
-          }),
-        );
+        await dynamodb.call('UpdateItem', {
+          TableName: tableName,
+          Key: key(`dedup#${dedupKey}`),
+          UpdateExpression: 'SET reported = :count',
+          ConditionExpression: 'reported = :reported AND #token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':count': n(count), ':reported': n(reported), ':token': s(item.token?.S ?? '') },
+        });
       } catch (error) {
         if (isConditionFailure(error)) return undefined; // another flusher took them, or a new window began
         throw error;
@@ -219,15 +202,13 @@ export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): A
 
     async untake(taken) {
       try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(`dedup#${taken.key}`),
-            UpdateExpression: 'SET reported = :before',
-            ConditionExpression: 'reported = :count',
-            ExpressionAttributeValues: { ':before': n(taken.reportedBefore), ':count': n(taken.count) },
-          }),
-        );
+        await dynamodb.call('UpdateItem', {
+          TableName: tableName,
+          Key: key(`dedup#${taken.key}`),
+          UpdateExpression: 'SET reported = :before',
+          ConditionExpression: 'reported = :count',
+          ExpressionAttributeValues: { ':before': n(taken.reportedBefore), ':count': n(taken.count) },
+        });
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
@@ -239,26 +220,22 @@ export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): A
     },
 
     async countInMinute(minute) {
-      const out = await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: key(`storm#${minute}`),
-          UpdateExpression: 'ADD findings :one SET expiresAt = :exp',
-          ExpressionAttributeValues: { ':one': n(1), ':exp': n(minute * 60 + DAY_SECONDS) },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
+      const out = await dynamodb.call<UpdateItemOutput>('UpdateItem', {
+        TableName: tableName,
+        Key: key(`storm#${minute}`),
+        UpdateExpression: 'ADD findings :one SET expiresAt = :exp',
+        ExpressionAttributeValues: { ':one': n(1), ':exp': n(minute * 60 + DAY_SECONDS) },
+        ReturnValues: 'UPDATED_NEW',
+      });
       return Number(out.Attributes?.findings?.N ?? '0');
     },
 
     async hold(minute, seq, entry) {
       // One item per held finding (seq is unique: it comes from the atomic counter): no hot item.
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: { pk: s(`held#${minute}#${seq}`), entry: s(JSON.stringify(entry)), expiresAt: n(minute * 60 + DAY_SECONDS) },
-        }),
-      );
+      await dynamodb.call('PutItem', {
+        TableName: tableName,
+        Item: { pk: s(`held#${minute}#${seq}`), entry: s(JSON.stringify(entry)), expiresAt: n(minute * 60 + DAY_SECONDS) },
+      });
     },
 
     async claimDigests(minutes, threshold, now) {
@@ -270,15 +247,13 @@ export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): A
         if (!counter || findings <= threshold || counter.digestToken) continue;
         const token = randomUUID();
         try {
-          await client.send(
-            new UpdateItemCommand({
-              TableName: tableName,
-              Key: key(`storm#${minute}`),
-              UpdateExpression: 'SET digestToken = :token, digestAt = :at',
-              ConditionExpression: 'attribute_not_exists(digestToken)',
-              ExpressionAttributeValues: { ':token': s(token), ':at': s(now.toISOString()) },
-            }),
-          );
+          await dynamodb.call('UpdateItem', {
+            TableName: tableName,
+            Key: key(`storm#${minute}`),
+            UpdateExpression: 'SET digestToken = :token, digestAt = :at',
+            ConditionExpression: 'attribute_not_exists(digestToken)',
+            ExpressionAttributeValues: { ':token': s(token), ':at': s(now.toISOString()) },
+          });
         } catch (error) {
           if (isConditionFailure(error)) continue; // another run claimed it
           throw error;
@@ -296,15 +271,13 @@ export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): A
 
     async unclaimDigest(digest) {
       try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(`storm#${digest.minute}`),
-            UpdateExpression: 'REMOVE digestToken, digestAt',
-            ConditionExpression: 'digestToken = :token',
-            ExpressionAttributeValues: { ':token': s(digest.token) },
-          }),
-        );
+        await dynamodb.call('UpdateItem', {
+          TableName: tableName,
+          Key: key(`storm#${digest.minute}`),
+          UpdateExpression: 'REMOVE digestToken, digestAt',
+          ConditionExpression: 'digestToken = :token',
+          ExpressionAttributeValues: { ':token': s(digest.token) },
+        });
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
@@ -312,15 +285,13 @@ export function dynamoDbAlertState(client: DynamoDBClient, tableName: string): A
 
     async takeSlot(second, limit) {
       try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key(`rate#${second}`),
-            UpdateExpression: 'ADD publishes :one SET expiresAt = :exp',
-            ConditionExpression: 'attribute_not_exists(publishes) OR publishes < :limit',
-            ExpressionAttributeValues: { ':one': n(1), ':limit': n(limit), ':exp': n(second + 3600) },
-          }),
-        );
+        await dynamodb.call('UpdateItem', {
+          TableName: tableName,
+          Key: key(`rate#${second}`),
+          UpdateExpression: 'ADD publishes :one SET expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(publishes) OR publishes < :limit',
+          ExpressionAttributeValues: { ':one': n(1), ':limit': n(limit), ':exp': n(second + 3600) },
+        });
         return true;
       } catch (error) {
         if (isConditionFailure(error)) return false;

@@ -1,13 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { sdkClientConfig } from '../aws/client-config';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { wireConfig, type WireConfig } from '../aws/wire/client';
 import { CONTROL_IDS } from '../controls/ids';
 import { loadJsonPolicyFile, shippedPolicyPath } from '../policy/validate';
 import type { Policy } from '../policy/schema';
 import { jsonLogger, type Logger } from '../util/log';
 import { dedupSink, fanOutSink, rateLimitedSink, stormSink, type FlushDeps } from './pipeline';
 import { securityHubAdapter } from '../aws/security-hub';
+import { dynamoDbService, securityHubService, snsService } from '../aws/wire/services';
 import { securityHubSink } from './security-hub';
 import { snsAlertSink, type AlertSink } from './sns';
 import { dynamoDbAlertState } from './state';
@@ -15,9 +13,6 @@ import { dynamoDbAlertState } from './state';
 export class AlertConfigurationError extends Error {
   override readonly name = 'AlertConfigurationError';
 }
-
-/** SDK client settings: retries, and per-request timeouts where given (lib/aws/client-config.ts). */
-type ClientConfig = { maxAttempts: number; retryMode: 'adaptive'; requestHandler?: ReturnType<typeof sdkClientConfig>['requestHandler'] };
 
 /**
  * The responder's alert sink: SNS behind dedup, storm and rate limiting (state in the table
@@ -27,13 +22,13 @@ type ClientConfig = { maxAttempts: number; retryMode: 'adaptive'; requestHandler
  *
  * Without STATE_TABLE (local runs) alerts go straight to SNS, one per finding.
  */
-export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy, clientConfig: ClientConfig, log: Logger, now: () => Date = () => new Date()): AlertSink {
+export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy, wire: WireConfig, log: Logger, now: () => Date = () => new Date()): AlertSink {
   const topicArn = env.ALERT_TOPIC_ARN;
   if (!topicArn) throw new AlertConfigurationError('environment variable ALERT_TOPIC_ARN is not set');
-  const sns = snsAlertSink(new SNSClient(clientConfig), topicArn);
+  const sns = snsAlertSink(snsService(wire), topicArn);
   let channel: AlertSink = sns;
   if (env.STATE_TABLE) {
-    const state = dynamoDbAlertState(new DynamoDBClient(clientConfig), env.STATE_TABLE);
+    const state = dynamoDbAlertState(dynamoDbService(wire), env.STATE_TABLE);
     channel = dedupSink(
       stormSink(rateLimitedSink(sns, state), state, { threshold: policy.alerts.stormThresholdPerMinute, now, log }),
       state,
@@ -41,7 +36,7 @@ export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy,
     );
   }
   // Always built, so the role generated from iamActions can import when the policy turns it on.
-  const securityHub = securityHubSink(securityHubAdapter(new SecurityHubClient(clientConfig)), { enabled: policy.alerts.securityHub, now });
+  const securityHub = securityHubSink(securityHubAdapter(securityHubService(wire)), { enabled: policy.alerts.securityHub, now });
   return fanOutSink([channel, securityHub]);
 }
 
@@ -52,8 +47,8 @@ export function flushDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): 
   const topicArn = env.ALERT_TOPIC_ARN;
   const table = env.STATE_TABLE;
   if (!topicArn || !table) throw new AlertConfigurationError('environment variables ALERT_TOPIC_ARN and STATE_TABLE must be set');
-  const clientConfig: ClientConfig = sdkClientConfig(env);
-  const state = dynamoDbAlertState(new DynamoDBClient(clientConfig), table);
-  const sink = rateLimitedSink(snsAlertSink(new SNSClient(clientConfig), topicArn), state);
+  const wire = wireConfig(env);
+  const state = dynamoDbAlertState(dynamoDbService(wire), table);
+  const sink = rateLimitedSink(snsAlertSink(snsService(wire), topicArn), state);
   return { state, sink, policy, now: () => new Date(), log, iamActions: sink.iamActions };
 }

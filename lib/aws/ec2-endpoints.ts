@@ -1,6 +1,7 @@
-import { DescribeVpcEndpointsCommand, ModifyVpcEndpointCommand, type EC2Client, type VpcEndpoint } from '@aws-sdk/client-ec2';
 import type { EndpointBaseline } from '../controls/endpoints/endpoint';
 import type { VpcEndpointPort } from '../remediation/endpoints';
+import type { QueryService } from './wire/query-service';
+import { listOf, textOf, type XmlElement } from './wire/xml';
 
 const GONE = ['deleting', 'deleted', 'failed', 'rejected', 'expired'];
 
@@ -9,55 +10,65 @@ export function partitionOf(region: string): string {
   return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 }
 
-function baselineOf(endpoint: VpcEndpoint, region: string): EndpointBaseline {
+/** One `<item>` of DescribeVpcEndpoints' `<vpcEndpointSet>` (ec2Query names its members in camel case). */
+function baselineOf(item: XmlElement, region: string): EndpointBaseline {
+  const vpcEndpointId = textOf(item, 'vpcEndpointId') ?? '';
+  const policyDocument = textOf(item, 'policyDocument');
   return {
-    arn: `arn:${partitionOf(region)}:ec2:${region}:${endpoint.OwnerId}:vpc-endpoint/${endpoint.VpcEndpointId}`,
-    vpcEndpointId: endpoint.VpcEndpointId as string,
-    serviceName: endpoint.ServiceName ?? '',
-    vpcEndpointType: endpoint.VpcEndpointType,
-    ...(endpoint.PolicyDocument ? { policyDocument: endpoint.PolicyDocument } : {}),
+    arn: `arn:${partitionOf(region)}:ec2:${region}:${textOf(item, 'ownerId')}:vpc-endpoint/${vpcEndpointId}`,
+    vpcEndpointId,
+    serviceName: textOf(item, 'serviceName') ?? '',
+    vpcEndpointType: textOf(item, 'vpcEndpointType'),
+    ...(policyDocument ? { policyDocument } : {}),
   };
 }
+
+const isLive = (item: XmlElement) => !GONE.includes((textOf(item, 'state') ?? '').toLowerCase());
 
 function isNotFound(error: unknown): boolean {
   return /NotFound/.test((error as { name?: string } | undefined)?.name ?? '');
 }
 
-export function vpcEndpointAdapter(client: EC2Client): VpcEndpointPort {
+/** `region` names the endpoints' ARNs and services; EC2's answers do not carry it. */
+export function vpcEndpointAdapter(ec2: QueryService, region: () => string): VpcEndpointPort {
   return {
     async describe(vpcEndpointId) {
-      const region = await client.config.region();
+      const here = region();
       try {
-        const { VpcEndpoints = [] } = await client.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [vpcEndpointId] }));
-        const endpoint = VpcEndpoints.find((e) => e.VpcEndpointId === vpcEndpointId);
-        return endpoint && !GONE.includes(String(endpoint.State ?? '').toLowerCase()) ? baselineOf(endpoint, region) : undefined;
+        // Wire names, not the API reference's: the list VpcEndpointIds goes as VpcEndpointId.1.
+        const answer = await ec2.call('DescribeVpcEndpoints', { VpcEndpointId: [vpcEndpointId] });
+        const item = listOf(answer, 'vpcEndpointSet', 'item').find((e) => textOf(e, 'vpcEndpointId') === vpcEndpointId);
+        return item && isLive(item) ? baselineOf(item, here) : undefined;
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
     },
     async listInterfaceEndpoints(services) {
-      const region = await client.config.region();
-      const serviceNames = services.map((s) => `com.amazonaws.${region}.${s}`);
+      const here = region();
+      const serviceNames = services.map((s) => `com.amazonaws.${here}.${s}`);
       const found: EndpointBaseline[] = [];
-      let NextToken: string | undefined;
+      let nextToken: string | undefined;
       do {
-        const page = await client.send(
-          new DescribeVpcEndpointsCommand({
-            Filters: [
-              { Name: 'service-name', Values: [...serviceNames] },
-              { Name: 'vpc-endpoint-type', Values: ['Interface'] },
-            ],
-            NextToken,
-          }),
+        // Filters goes as Filter.N.Name / Filter.N.Value.M.
+        const page = await ec2.call('DescribeVpcEndpoints', {
+          Filter: [
+            { Name: 'service-name', Value: [...serviceNames] },
+            { Name: 'vpc-endpoint-type', Value: ['Interface'] },
+          ],
+          NextToken: nextToken,
+        });
+        found.push(
+          ...listOf(page, 'vpcEndpointSet', 'item')
+            .filter((e) => textOf(e, 'vpcEndpointId') && isLive(e))
+            .map((e) => baselineOf(e, here)),
         );
-        found.push(...(page.VpcEndpoints ?? []).filter((e) => e.VpcEndpointId && !GONE.includes(String(e.State ?? '').toLowerCase())).map((e) => baselineOf(e, region)));
-        NextToken = page.NextToken;
-      } while (NextToken);
+        nextToken = textOf(page, 'nextToken') || undefined;
+      } while (nextToken);
       return found;
     },
     async setPolicy(vpcEndpointId, policyDocument) {
-      await client.send(new ModifyVpcEndpointCommand({ VpcEndpointId: vpcEndpointId, PolicyDocument: policyDocument }));
+      await ec2.call('ModifyVpcEndpoint', { VpcEndpointId: vpcEndpointId, PolicyDocument: policyDocument });
     },
   };
 }

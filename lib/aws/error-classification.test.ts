@@ -14,6 +14,7 @@ describe('error classification', () => {
     ['HTTP 429 whatever the name', serviceError('SomethingElse', 429)],
     ['a modeled retryable trait', serviceError('Whatever', 400, { $retryable: { throttling: true } })],
     ['SNS ThrottledException as the SDK builds it', new ThrottledException({ message: 'slow down', $metadata: { httpStatusCode: 400 } })],
+    ['SNS Throttled as lib/aws/wire names it (the wire code)', serviceError('Throttled', 400)],
     ['an internal server error', serviceError('InternalFailure', 500)],
     ['a 503 without a known name', serviceError('Unknown', 503)],
     ['KMS internal exception', new KMSInternalException({ message: 'oops', $metadata: { httpStatusCode: 500 } })],

@@ -9,12 +9,15 @@ export const isEventBridgeNotFound = (error: unknown) => isErrorNamed(error, 'Re
 
 /**
  * Throttling error names across the services the responder calls (the SDK's own retry
- * classification uses the same list: @smithy/service-error-classification).
+ * classification uses the same list: @smithy/service-error-classification), plus the wire codes of
+ * the query services, which lib/aws/wire names errors by.
  */
 const THROTTLING_NAMES = [
   'ThrottlingException',
   'Throttling',
   'ThrottledException',
+  // awsQuery services answer with the wire code, not the SDK's modeled name: SNS sends `Throttled` (HTTP 429).
+  'Throttled',
   'RequestThrottledException',
   'RequestThrottled',
   'TooManyRequestsException',

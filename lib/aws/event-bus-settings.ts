@@ -1,14 +1,28 @@
-import { DescribeEventBusCommand, ListEventBusesCommand, UpdateEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DescribeEventBusRequest, ListEventBusesRequest, LogConfig, UpdateEventBusRequest } from '@aws-sdk/client-eventbridge';
 import type { EventBusInventoryPort } from '../baseline/event-bus-settings';
 import type { EventBusSettingsPort } from '../remediation/bus-encryption';
 import { isEventBridgeNotFound as isNotFound } from './errors';
+import type { JsonService } from './wire/json';
+
+/** The parts of DescribeEventBus's answer this adapter reads (its timestamps would be epoch seconds). */
+interface BusSettingsAnswer {
+  KmsKeyIdentifier?: string;
+  DeadLetterConfig?: { Arn?: string };
+  Description?: string;
+  LogConfig?: LogConfig;
+}
+
+interface BusesPage {
+  EventBuses?: Array<{ Name?: string; Arn?: string }>;
+  NextToken?: string;
+}
 
 /** A bus's encryption and dead-letter settings (its policy is lib/aws/eventbridge.ts's). */
-export function eventBusSettingsAdapter(client: EventBridgeClient): EventBusSettingsPort & EventBusInventoryPort {
+export function eventBusSettingsAdapter(events: JsonService): EventBusSettingsPort & EventBusInventoryPort {
   return {
     async getSettings(busName) {
       try {
-        const bus = await client.send(new DescribeEventBusCommand({ Name: busName }));
+        const bus = await events.call<BusSettingsAnswer>('DescribeEventBus', { Name: busName } satisfies DescribeEventBusRequest);
         return {
           ...(bus.KmsKeyIdentifier ? { kmsKeyIdentifier: bus.KmsKeyIdentifier } : {}),
           ...(bus.DeadLetterConfig?.Arn ? { deadLetterArn: bus.DeadLetterConfig.Arn } : {}),
@@ -21,21 +35,19 @@ export function eventBusSettingsAdapter(client: EventBridgeClient): EventBusSett
       }
     },
     async updateSettings(busName, settings) {
-      await client.send(
-        new UpdateEventBusCommand({
-          Name: busName,
-          KmsKeyIdentifier: settings.kmsKeyIdentifier,
-          DeadLetterConfig: settings.deadLetterArn ? { Arn: settings.deadLetterArn } : undefined,
-          Description: settings.description,
-          LogConfig: settings.logConfig as never,
-        }),
-      );
+      await events.call('UpdateEventBus', {
+        Name: busName,
+        KmsKeyIdentifier: settings.kmsKeyIdentifier,
+        DeadLetterConfig: settings.deadLetterArn ? { Arn: settings.deadLetterArn } : undefined,
+        Description: settings.description,
+        LogConfig: settings.logConfig as LogConfig | undefined,
+      } satisfies UpdateEventBusRequest);
     },
     async listBuses() {
       const buses: Array<{ name: string; arn: string }> = [];
       let NextToken: string | undefined;
       do {
-        const page = await client.send(new ListEventBusesCommand({ NextToken }));
+        const page = await events.call<BusesPage>('ListEventBuses', { NextToken } satisfies ListEventBusesRequest);
         buses.push(...(page.EventBuses ?? []).flatMap((b) => (b.Name && b.Arn ? [{ name: b.Name, arn: b.Arn }] : [])));
         NextToken = page.NextToken;
       } while (NextToken);

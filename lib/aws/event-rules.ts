@@ -1,22 +1,50 @@
-import {
-  CreateEventBusCommand,
-  DescribeEventBusCommand,
-  DescribeRuleCommand,
-  EnableRuleCommand,
-  ListEventBusesCommand,
-  ListRulesCommand,
-  ListTargetsByRuleCommand,
-  PutPermissionCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-  RemoveTargetsCommand,
-  type EventBridgeClient,
-  type Rule,
-  type Target,
+import type {
+  CreateEventBusRequest,
+  DescribeEventBusRequest,
+  DescribeRuleRequest,
+  EnableRuleRequest,
+  ListEventBusesRequest,
+  ListRulesRequest,
+  ListTargetsByRuleRequest,
+  PutPermissionRequest,
+  PutRuleRequest,
+  PutTargetsRequest,
+  PutTargetsResultEntry,
+  RemoveTargetsRequest,
+  Rule,
+  Target,
 } from '@aws-sdk/client-eventbridge';
 import type { RuleDefinition, RuleTarget } from '../controls/rules/model';
 import type { EventRulesPort } from '../remediation/rules';
 import { isEventBridgeNotFound as isNotFound } from './errors';
+import type { JsonService } from './wire/json';
+
+// The parts of EventBridge's answers this adapter reads (JSON as the API reference names it).
+interface TargetsPage {
+  Targets?: Target[];
+  NextToken?: string;
+}
+interface RulesPage {
+  Rules?: Rule[];
+  NextToken?: string;
+}
+interface BusesPage {
+  EventBuses?: Array<{ Name?: string; Arn?: string }>;
+  NextToken?: string;
+}
+interface PutTargetsAnswer {
+  FailedEntryCount?: number;
+  FailedEntries?: PutTargetsResultEntry[];
+}
+/** DescribeEventBus, without its timestamps (epoch seconds here, unread). */
+interface BusAnswer {
+  Name?: string;
+  Arn?: string;
+  Description?: string;
+  KmsKeyIdentifier?: string;
+  DeadLetterConfig?: { Arn?: string };
+  Policy?: string;
+}
 
 /** EventBridge refused some targets of a PutTargets (FailedEntries): the restore is incomplete. */
 export class TargetsRejectedError extends Error {
@@ -25,7 +53,7 @@ export class TargetsRejectedError extends Error {
 
 const orUndefined = (value: string | undefined | null) => (value ? value : undefined);
 
-/** SDK objects carry `undefined` for absent members; the baseline keeps only what is set. */
+/** Objects built here carry `undefined` for absent members; the baseline keeps only what is set. */
 function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
@@ -56,12 +84,12 @@ function tagsParameter(tags: Readonly<Record<string, string>> | undefined): { Ta
   return tags && Object.keys(tags).length > 0 ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {};
 }
 
-export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
+export function eventRulesAdapter(events: JsonService): EventRulesPort {
   async function listTargets(busName: string, name: string): Promise<RuleTarget[]> {
     const targets: RuleTarget[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await client.send(new ListTargetsByRuleCommand({ Rule: name, EventBusName: busName, NextToken }));
+      const page = await events.call<TargetsPage>('ListTargetsByRule', { Rule: name, EventBusName: busName, NextToken } satisfies ListTargetsByRuleRequest);
       targets.push(...plain((page.Targets ?? []) as RuleTarget[]));
       NextToken = page.NextToken;
     } while (NextToken);
@@ -70,9 +98,9 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
 
   return {
     async getRule(busName, name) {
-      let rule;
+      let rule: Rule;
       try {
-        rule = await client.send(new DescribeRuleCommand({ Name: name, EventBusName: busName }));
+        rule = await events.call<Rule>('DescribeRule', { Name: name, EventBusName: busName } satisfies DescribeRuleRequest);
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -80,25 +108,23 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
       return { ...definitionOf(rule, busName), targets: await listTargets(busName, name) };
     },
     async putRule(rule, tags) {
-      await client.send(
-        new PutRuleCommand({
-          ...tagsParameter(tags),
-          Name: rule.name,
-          EventBusName: rule.eventBusName,
-          EventPattern: rule.eventPattern,
-          ScheduleExpression: rule.scheduleExpression,
-          State: rule.state as Rule['State'],
-          Description: rule.description,
-          RoleArn: rule.roleArn,
-        }),
-      );
+      await events.call('PutRule', {
+        ...tagsParameter(tags),
+        Name: rule.name,
+        EventBusName: rule.eventBusName,
+        EventPattern: rule.eventPattern,
+        ScheduleExpression: rule.scheduleExpression,
+        State: rule.state as Rule['State'],
+        Description: rule.description,
+        RoleArn: rule.roleArn,
+      } satisfies PutRuleRequest);
     },
     async enableRule(busName, name) {
-      await client.send(new EnableRuleCommand({ Name: name, EventBusName: busName }));
+      await events.call('EnableRule', { Name: name, EventBusName: busName } satisfies EnableRuleRequest);
     },
     async putTargets(busName, name, targets) {
       for (const batch of batches(targets)) {
-        const result = await client.send(new PutTargetsCommand({ Rule: name, EventBusName: busName, Targets: batch as unknown as Target[] }));
+        const result = await events.call<PutTargetsAnswer>('PutTargets', { Rule: name, EventBusName: busName, Targets: batch as unknown as Target[] } satisfies PutTargetsRequest);
         if ((result.FailedEntryCount ?? 0) > 0) {
           const failed = (result.FailedEntries ?? []).map((f) => `${f.TargetId}: ${f.ErrorCode} ${f.ErrorMessage ?? ''}`.trim());
           throw new TargetsRejectedError(`PutTargets ${name} rejected ${failed.join('; ')}`);
@@ -108,16 +134,16 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
     async removeTargets(busName, name, ids) {
       for (const batch of batches(ids)) {
         try {
-          await client.send(new RemoveTargetsCommand({ Rule: name, EventBusName: busName, Ids: batch }));
+          await events.call('RemoveTargets', { Rule: name, EventBusName: busName, Ids: batch } satisfies RemoveTargetsRequest);
         } catch (error) {
           if (!isNotFound(error)) throw error; // the rule is gone: so are its targets
         }
       }
     },
     async getBus(busName) {
-      let bus;
+      let bus: BusAnswer;
       try {
-        bus = await client.send(new DescribeEventBusCommand({ Name: busName }));
+        bus = await events.call<BusAnswer>('DescribeEventBus', { Name: busName } satisfies DescribeEventBusRequest);
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -132,23 +158,21 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
       });
     },
     async createBus(bus, tags) {
-      await client.send(
-        new CreateEventBusCommand({
-          Name: bus.name,
-          Description: bus.description,
-          KmsKeyIdentifier: bus.kmsKeyIdentifier,
-          DeadLetterConfig: bus.deadLetterConfig,
-          ...tagsParameter(tags),
-        }),
-      );
+      await events.call('CreateEventBus', {
+        Name: bus.name,
+        Description: bus.description,
+        KmsKeyIdentifier: bus.kmsKeyIdentifier,
+        DeadLetterConfig: bus.deadLetterConfig,
+        ...tagsParameter(tags),
+      } satisfies CreateEventBusRequest);
     },
     async putBusPolicy(busName, policy) {
-      await client.send(new PutPermissionCommand({ EventBusName: busName, Policy: policy }));
+      await events.call('PutPermission', { EventBusName: busName, Policy: policy } satisfies PutPermissionRequest);
     },
     async *listBuses() {
       let NextToken: string | undefined;
       do {
-        const page = await client.send(new ListEventBusesCommand({ NextToken }));
+        const page = await events.call<BusesPage>('ListEventBuses', { NextToken } satisfies ListEventBusesRequest);
         for (const bus of page.EventBuses ?? []) if (bus.Name && bus.Arn) yield { name: bus.Name, arn: bus.Arn };
         NextToken = page.NextToken;
       } while (NextToken);
@@ -156,7 +180,7 @@ export function eventRulesAdapter(client: EventBridgeClient): EventRulesPort {
     async *listRules(busName) {
       let NextToken: string | undefined;
       do {
-        const page = await client.send(new ListRulesCommand({ EventBusName: busName, NextToken }));
+        const page = await events.call<RulesPage>('ListRules', { EventBusName: busName, NextToken } satisfies ListRulesRequest);
         for (const rule of page.Rules ?? []) if (rule.Name && rule.Arn) yield definitionOf(rule, busName);
         NextToken = page.NextToken;
       } while (NextToken);

@@ -1,23 +1,39 @@
-import {
-  CancelKeyDeletionCommand,
-  DescribeKeyCommand,
-  EnableKeyCommand,
-  EnableKeyRotationCommand,
-  GetKeyPolicyCommand,
-  GetKeyRotationStatusCommand,
-  ListAliasesCommand,
-  ListGrantsCommand,
-  ListKeysCommand,
-  PutKeyPolicyCommand,
-  RevokeGrantCommand,
-  type KMSClient,
-} from '@aws-sdk/client-kms';
 import { rotationApplies } from '../controls/kms/keys';
 import type { KmsKeyState } from '../controls/kms/types';
 import { parsePolicyDocument } from '../iam/policy-document';
 import type { KmsInventoryPort } from '../baseline/kms-keys';
 import type { KmsKeysPort } from '../remediation/kms-keys';
 import { isErrorNamed } from './errors';
+import type { JsonService } from './wire/json';
+
+// KMS's answers as this adapter reads them. Timestamps (KeyMetadata.CreationDate, DeletionDate,
+// ValidTo; a grant's CreationDate) arrive as epoch seconds in JSON: none of them is read here.
+interface DescribeKeyOutput {
+  KeyMetadata?: {
+    KeyId?: string;
+    Arn?: string;
+    Enabled?: boolean;
+    KeyState?: string;
+    KeySpec?: string;
+    KeyUsage?: string;
+    Origin?: string;
+    KeyManager?: string;
+    CustomKeyStoreId?: string;
+  };
+}
+interface Page {
+  Truncated?: boolean;
+  NextMarker?: string;
+}
+interface ListKeysOutput extends Page {
+  Keys?: Array<{ KeyId?: string; KeyArn?: string }>;
+}
+interface ListAliasesOutput extends Page {
+  Aliases?: Array<{ AliasName?: string; TargetKeyId?: string }>;
+}
+interface ListGrantsOutput extends Page {
+  Grants?: Array<{ GrantId?: string }>;
+}
 
 /**
  * The key id of a key ARN. KMS takes a key id or a key ARN for every call; for this
@@ -30,12 +46,12 @@ function keyIdOf(keyArn: string): string {
 
 const isNotFound = (error: unknown) => isErrorNamed(error, 'NotFoundException');
 
-export function kmsAdapter(client: KMSClient): KmsKeysPort & KmsInventoryPort {
+export function kmsAdapter(kms: JsonService): KmsKeysPort & KmsInventoryPort {
   return {
     async describeKey(keyArn) {
       let metadata;
       try {
-        metadata = (await client.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata;
+        metadata = (await kms.call<DescribeKeyOutput>('DescribeKey', { KeyId: keyArn })).KeyMetadata;
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -53,30 +69,30 @@ export function kmsAdapter(client: KMSClient): KmsKeysPort & KmsInventoryPort {
       };
       // KMS rejects GetKeyRotationStatus for keys without rotation, and for keys pending deletion.
       if (rotationApplies(key) && !key.keyState.startsWith('Pending')) {
-        key.rotationEnabled = (await client.send(new GetKeyRotationStatusCommand({ KeyId: key.arn }))).KeyRotationEnabled === true;
+        key.rotationEnabled = (await kms.call<{ KeyRotationEnabled?: boolean }>('GetKeyRotationStatus', { KeyId: key.arn })).KeyRotationEnabled === true;
       }
       return key;
     },
     async enableKey(keyArn) {
-      await client.send(new EnableKeyCommand({ KeyId: keyIdOf(keyArn) }));
+      await kms.call('EnableKey', { KeyId: keyIdOf(keyArn) });
     },
     async cancelKeyDeletion(keyArn) {
-      await client.send(new CancelKeyDeletionCommand({ KeyId: keyIdOf(keyArn) }));
+      await kms.call('CancelKeyDeletion', { KeyId: keyIdOf(keyArn) });
     },
     async enableKeyRotation(keyArn) {
-      await client.send(new EnableKeyRotationCommand({ KeyId: keyArn }));
+      await kms.call('EnableKeyRotation', { KeyId: keyArn });
     },
     async getKeyPolicy(keyArn) {
-      const { Policy } = await client.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }));
+      const { Policy } = await kms.call<{ Policy?: string }>('GetKeyPolicy', { KeyId: keyArn, PolicyName: 'default' });
       return Policy ? parsePolicyDocument(Policy) : undefined;
     },
     async putKeyPolicy(keyArn, policy) {
       // Never bypass the lockout safety check: KMS refuses a policy the caller could not manage the key with.
-      await client.send(new PutKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default', Policy: JSON.stringify(policy), BypassPolicyLockoutSafetyCheck: false }));
+      await kms.call('PutKeyPolicy', { KeyId: keyArn, PolicyName: 'default', Policy: JSON.stringify(policy), BypassPolicyLockoutSafetyCheck: false });
     },
     async grantExists(keyArn, grantId) {
       try {
-        const { Grants = [] } = await client.send(new ListGrantsCommand({ KeyId: keyArn, GrantId: grantId }));
+        const { Grants = [] } = await kms.call<ListGrantsOutput>('ListGrants', { KeyId: keyArn, GrantId: grantId });
         return Grants.some((g) => g.GrantId === grantId);
       } catch (error) {
         if (isNotFound(error)) return false;
@@ -85,7 +101,7 @@ export function kmsAdapter(client: KMSClient): KmsKeysPort & KmsInventoryPort {
     },
     async revokeGrant(keyArn, grantId) {
       try {
-        await client.send(new RevokeGrantCommand({ KeyId: keyArn, GrantId: grantId }));
+        await kms.call('RevokeGrant', { KeyId: keyArn, GrantId: grantId });
       } catch (error) {
         if (!isNotFound(error)) throw error; // already revoked or retired: the goal is reached
       }
@@ -94,7 +110,7 @@ export function kmsAdapter(client: KMSClient): KmsKeysPort & KmsInventoryPort {
       const arns: string[] = [];
       let Marker: string | undefined;
       do {
-        const page = await client.send(new ListKeysCommand({ Marker }));
+        const page = await kms.call<ListKeysOutput>('ListKeys', Marker ? { Marker } : {});
         arns.push(...(page.Keys ?? []).flatMap((k) => (k.KeyArn ? [k.KeyArn] : [])));
         Marker = page.Truncated ? page.NextMarker : undefined;
       } while (Marker);
@@ -104,7 +120,7 @@ export function kmsAdapter(client: KMSClient): KmsKeysPort & KmsInventoryPort {
       const aliases: Array<{ name: string; targetKeyId: string }> = [];
       let Marker: string | undefined;
       do {
-        const page = await client.send(new ListAliasesCommand({ Marker, ...(keyArn ? { KeyId: keyArn } : {}) }));
+        const page = await kms.call<ListAliasesOutput>('ListAliases', { ...(Marker ? { Marker } : {}), ...(keyArn ? { KeyId: keyArn } : {}) });
         aliases.push(...(page.Aliases ?? []).flatMap((a) => (a.AliasName && a.TargetKeyId ? [{ name: a.AliasName, targetKeyId: a.TargetKeyId }] : [])));
         Marker = page.Truncated ? page.NextMarker : undefined;
       } while (Marker);

@@ -1,5 +1,4 @@
-// The credential chain of the function bundles, in place of @aws-sdk/credential-provider-node
-// (serverless/esbuild-plugins.cjs substitutes it at bundle time): Lambda hands a function its
+// The functions' credential chain (the default of lib/aws/wire/client.ts wireConfig): Lambda hands a function its
 // role's credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and
 // container-style runtimes (SnapStart, ECS, EKS Pod Identity) through the container credentials
 // endpoint, AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI. Profiles, SSO, credential
@@ -88,11 +87,10 @@ async function fromContainerEndpoint(url: URL, env: NodeJS.ProcessEnv): Promise<
 }
 
 /**
- * Same name and shape as the SDK's `defaultProvider`, so an SDK client's runtime config takes it
- * as is. Creating it never fails (clients are built at cold start); asking it rejects with
+ * Creating it never fails (clients are built at cold start); asking it rejects with
  * CredentialsProviderError when there are no credentials. Memoized until five minutes before expiry.
  */
-export function defaultProvider(_init: unknown = {}, env: NodeJS.ProcessEnv = process.env): CredentialProvider {
+export function defaultProvider(env: NodeJS.ProcessEnv = process.env): CredentialProvider {
   let cached: Promise<AwsCredentials> | undefined;
   const resolve = async (): Promise<AwsCredentials> => {
     const fromEnv = fromEnvironment(env);

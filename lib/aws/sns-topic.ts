@@ -1,33 +1,51 @@
-import { GetTopicAttributesCommand, ListTopicsCommand, SetTopicAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { TopicInventoryPort } from '../baseline/topics';
 import type { TopicAttributesPort } from '../remediation/topic';
 import { isErrorNamed } from './errors';
+import type { QueryService } from './wire/query-service';
+import { listOf, textOf, type XmlElement } from './wire/xml';
 
 const isNotFound = (error: unknown) => isErrorNamed(error, 'NotFoundException', 'NotFound');
 
 /** The guarded topic's attributes (the alert sink, lib/alerts/sns.ts, only publishes). */
-export function snsTopicAdapter(client: SNSClient): TopicAttributesPort & TopicInventoryPort {
+export function snsTopicAdapter(sns: QueryService): TopicAttributesPort & TopicInventoryPort {
   return {
     async getAttributes(topicArn) {
+      let result: XmlElement | undefined;
       try {
-        return (await client.send(new GetTopicAttributesCommand({ TopicArn: topicArn }))).Attributes ?? {};
+        result = await sns.call('GetTopicAttributes', { TopicArn: topicArn });
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
+      // <Attributes><entry><key>Policy</key><value>{...}</value></entry>...</Attributes>
+      const attributes: Record<string, string> = {};
+      for (const entry of listOf(result, 'Attributes', 'entry')) {
+        const key = textOf(entry, 'key');
+        if (key !== undefined) attributes[key] = textOf(entry, 'value') ?? '';
+      }
+      return attributes;
     },
     async setAttribute(topicArn, name, value) {
-      await client.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: name, AttributeValue: value }));
+      await sns.call('SetTopicAttributes', { TopicArn: topicArn, AttributeName: name, AttributeValue: value });
     },
     async listTopicArns() {
       const arns: string[] = [];
-      let NextToken: string | undefined;
+      let nextToken: string | undefined;
       do {
-        const page = await client.send(new ListTopicsCommand({ NextToken }));
-        arns.push(...(page.Topics ?? []).flatMap((t) => (t.TopicArn ? [t.TopicArn] : [])));
-        NextToken = page.NextToken;
-      } while (NextToken);
+        const page = await sns.call('ListTopics', nextToken ? { NextToken: nextToken } : {});
+        for (const topic of listOf(page, 'Topics')) {
+          const arn = textOf(topic, 'TopicArn');
+          if (arn) arns.push(arn);
+        }
+        nextToken = textOf(page, 'NextToken') || undefined;
+      } while (nextToken);
       return arns;
     },
   };
+}
+
+/** A topic's tags, as SNS ListTagsForResource lists them (`<Tags><member><Key/><Value/></member></Tags>`). */
+export async function listTopicTags(sns: QueryService, topicArn: string): Promise<Array<{ Key?: string; Value?: string }>> {
+  const result = await sns.call('ListTagsForResource', { ResourceArn: topicArn });
+  return listOf(result, 'Tags').map((member) => ({ Key: textOf(member, 'Key'), Value: textOf(member, 'Value') }));
 }

@@ -1,14 +1,35 @@
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { ListSubscriptionsByTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { DescribeConnectionCommand, ListApiDestinationsCommand, ListConnectionsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { ListGroupsCommand, ListRolesCommand, ListUsersCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { BaselineCatalog, CheckpointStore, Destination, DestinationsPort, IamInventoryPort, KeyGrantsPort, SweepCheckpoint, TopicSubscriptionsPort } from '../sweep/ports';
+import type { GetItemOutput, Item } from './dynamodb-json';
 import { isErrorNamed } from './errors';
-import { getInlinePolicyDocument, listAttachedPolicies, listInlinePolicyNames } from './iam';
+import { allIamPages, getInlinePolicyDocument, listAttachedPolicies, listInlinePolicyNames, nextMarker } from './iam';
+import type { JsonService } from './wire/json';
+import type { QueryService } from './wire/query-service';
+import { listOf, textOf, type XmlElement } from './wire/xml';
+
+// The JSON answers' members these readers use, as the API references name them.
+interface ListGrantsOutput {
+  Grants?: Array<{ GrantId?: string; GranteePrincipal?: string; Operations?: string[] }>;
+  Truncated?: boolean;
+  NextMarker?: string;
+}
+interface ScanOutput {
+  Items?: Item[];
+  LastEvaluatedKey?: Item;
+}
+interface ListApiDestinationsOutput {
+  ApiDestinations?: Array<{ Name?: string; ApiDestinationArn?: string; InvocationEndpoint?: string }>;
+  NextToken?: string;
+}
+interface ListConnectionsOutput {
+  Connections?: Array<{ Name?: string; ConnectionArn?: string; AuthorizationType?: string }>;
+  NextToken?: string;
+}
+interface DescribeConnectionOutput {
+  AuthParameters?: { OAuthParameters?: { AuthorizationEndpoint?: string } };
+}
 
 /** Every grant on a key, page by page. */
-export function kmsGrantsAdapter(client: KMSClient): KeyGrantsPort & { iamActions: readonly string[] } {
+export function kmsGrantsAdapter(kms: JsonService): KeyGrantsPort & { iamActions: readonly string[] } {
   return {
     iamActions: ['kms:ListGrants'],
     async listGrants(keyArn) {
@@ -17,7 +38,7 @@ export function kmsGrantsAdapter(client: KMSClient): KeyGrantsPort & { iamAction
       do {
         let page;
         try {
-          page = await client.send(new ListGrantsCommand({ KeyId: keyArn, Marker }));
+          page = await kms.call<ListGrantsOutput>('ListGrants', { KeyId: keyArn, Marker });
         } catch (error) {
           if (isErrorNamed(error, 'NotFoundException')) return [];
           throw error;
@@ -33,7 +54,7 @@ export function kmsGrantsAdapter(client: KMSClient): KeyGrantsPort & { iamAction
 }
 
 /** Subscriptions still waiting for their owner to confirm show `PendingConfirmation` instead of an ARN. */
-export function topicSubscriptionsAdapter(client: SNSClient): TopicSubscriptionsPort & { iamActions: readonly string[] } {
+export function topicSubscriptionsAdapter(sns: QueryService): TopicSubscriptionsPort & { iamActions: readonly string[] } {
   return {
     iamActions: ['sns:ListSubscriptionsByTopic'],
     async confirmedSubscriptions(topicArn) {
@@ -42,13 +63,14 @@ export function topicSubscriptionsAdapter(client: SNSClient): TopicSubscriptions
       do {
         let page;
         try {
-          page = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
+          page = await sns.call('ListSubscriptionsByTopic', { TopicArn: topicArn, NextToken });
         } catch (error) {
           if (isErrorNamed(error, 'NotFoundException', 'NotFound')) return 0;
           throw error;
         }
-        confirmed += (page.Subscriptions ?? []).filter((s) => s.SubscriptionArn?.startsWith('arn:')).length;
-        NextToken = page.NextToken;
+        // <Subscriptions><member><SubscriptionArn>...</SubscriptionArn>...</member>...</Subscriptions>
+        confirmed += listOf(page, 'Subscriptions').filter((s) => textOf(s, 'SubscriptionArn')?.startsWith('arn:')).length;
+        NextToken = textOf(page, 'NextToken') || undefined;
       } while (NextToken);
       return confirmed;
     },
@@ -56,27 +78,25 @@ export function topicSubscriptionsAdapter(client: SNSClient): TopicSubscriptions
 }
 
 /** The resources with a baseline of some kinds: a paginated Scan of the baseline table (keys and kinds only). */
-export function dynamoDbBaselineCatalog(client: DynamoDBClient, tableName: string): BaselineCatalog {
+export function dynamoDbBaselineCatalog(dynamodb: JsonService, tableName: string): BaselineCatalog {
   return {
     iamActions: ['dynamodb:Scan'],
     async resourcesOf(kinds) {
       if (kinds.length === 0) return [];
       const resources: string[] = [];
       const values = Object.fromEntries(kinds.map((k, i) => [`:k${i}`, { S: k }]));
-      let ExclusiveStartKey: Record<string, never> | undefined;
+      let ExclusiveStartKey: Item | undefined;
       do {
-        const page = await client.send(
-          new ScanCommand({
-            TableName: tableName,
-            ProjectionExpression: '#resource, #kind',
-            FilterExpression: `#kind IN (${Object.keys(values).join(', ')})`,
-            ExpressionAttributeNames: { '#resource': 'resource', '#kind': 'kind' },
-            ExpressionAttributeValues: values,
-            ExclusiveStartKey,
-          }),
-        );
+        const page = await dynamodb.call<ScanOutput>('Scan', {
+          TableName: tableName,
+          ProjectionExpression: '#resource, #kind',
+          FilterExpression: `#kind IN (${Object.keys(values).join(', ')})`,
+          ExpressionAttributeNames: { '#resource': 'resource', '#kind': 'kind' },
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey,
+        });
         resources.push(...(page.Items ?? []).flatMap((item) => (item.resource?.S ? [item.resource.S] : [])));
-        ExclusiveStartKey = page.LastEvaluatedKey as Record<string, never> | undefined;
+        ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return resources.sort();
     },
@@ -86,21 +106,19 @@ export function dynamoDbBaselineCatalog(client: DynamoDBClient, tableName: strin
 const CHECKPOINT_TTL_SECONDS = 24 * 3600;
 
 /** The sweep's checkpoint: one item of the shared state table (`pk` = `sweep-checkpoint#<account>#<region>`, TTL a day). */
-export function dynamoDbCheckpointStore(client: DynamoDBClient, tableName: string, scope: { account: string; region: string }, now: () => Date = () => new Date()): CheckpointStore {
+export function dynamoDbCheckpointStore(dynamodb: JsonService, tableName: string, scope: { account: string; region: string }, now: () => Date = () => new Date()): CheckpointStore {
   const Key = { pk: { S: `sweep-checkpoint#${scope.account}#${scope.region}` } };
   const LeaseKey = { pk: { S: `sweep-lease#${scope.account}#${scope.region}` } };
   return {
     iamActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
     async tryLease(holder, untilMs, nowMs) {
       try {
-        await client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: { ...LeaseKey, holder: { S: holder }, leaseUntil: { N: String(untilMs) }, expiresAt: { N: String(Math.ceil(untilMs / 1000) + 3600) } },
-            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
-            ExpressionAttributeValues: { ':now': { N: String(nowMs) }, ':holder': { S: holder } },
-          }),
-        );
+        await dynamodb.call('PutItem', {
+          TableName: tableName,
+          Item: { ...LeaseKey, holder: { S: holder }, leaseUntil: { N: String(untilMs) }, expiresAt: { N: String(Math.ceil(untilMs / 1000) + 3600) } },
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now OR holder = :holder',
+          ExpressionAttributeValues: { ':now': { N: String(nowMs) }, ':holder': { S: holder } },
+        });
         return true;
       } catch (error) {
         if (isErrorNamed(error, 'ConditionalCheckFailedException')) return false;
@@ -109,13 +127,13 @@ export function dynamoDbCheckpointStore(client: DynamoDBClient, tableName: strin
     },
     async releaseLease(holder) {
       try {
-        await client.send(new DeleteItemCommand({ TableName: tableName, Key: LeaseKey, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': { S: holder } } }));
+        await dynamodb.call('DeleteItem', { TableName: tableName, Key: LeaseKey, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': { S: holder } } });
       } catch (error) {
         if (!isErrorNamed(error, 'ConditionalCheckFailedException')) throw error; // someone else's lease now: theirs to release
       }
     },
     async load() {
-      const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key, ConsistentRead: true }));
+      const { Item } = await dynamodb.call<GetItemOutput>('GetItem', { TableName: tableName, Key, ConsistentRead: true });
       const text = Item?.checkpoint?.S;
       const expiresAt = Number(Item?.expiresAt?.N ?? 0);
       // TTL deletion is lazy: an expired item may still be returned.
@@ -124,10 +142,10 @@ export function dynamoDbCheckpointStore(client: DynamoDBClient, tableName: strin
     },
     async save(checkpoint) {
       const expiresAt = Math.floor(now().getTime() / 1000) + CHECKPOINT_TTL_SECONDS;
-      await client.send(new PutItemCommand({ TableName: tableName, Item: { ...Key, checkpoint: { S: JSON.stringify(checkpoint) }, expiresAt: { N: String(expiresAt) } } }));
+      await dynamodb.call('PutItem', { TableName: tableName, Item: { ...Key, checkpoint: { S: JSON.stringify(checkpoint) }, expiresAt: { N: String(expiresAt) } } });
     },
     async clear() {
-      await client.send(new DeleteItemCommand({ TableName: tableName, Key }));
+      await dynamodb.call('DeleteItem', { TableName: tableName, Key });
     },
   };
 }
@@ -137,21 +155,21 @@ export function dynamoDbCheckpointStore(client: DynamoDBClient, tableName: strin
  * connection with its OAuth authorization endpoint (DescribeConnection: ListConnections does
  * not return the authorization parameters), page by page.
  */
-export function eventBridgeDestinationsAdapter(client: Pick<EventBridgeClient, 'send'>): DestinationsPort & { iamActions: readonly string[] } {
+export function eventBridgeDestinationsAdapter(events: JsonService): DestinationsPort & { iamActions: readonly string[] } {
   return {
     iamActions: ['events:ListApiDestinations', 'events:ListConnections', 'events:DescribeConnection'],
     async listDestinations() {
       const found: Destination[] = [];
       let NextToken: string | undefined;
       do {
-        const page = await client.send(new ListApiDestinationsCommand({ NextToken }));
+        const page = await events.call<ListApiDestinationsOutput>('ListApiDestinations', { NextToken });
         for (const d of page.ApiDestinations ?? []) {
           if (d.Name && d.ApiDestinationArn) found.push({ kind: 'api-destination', name: d.Name, arn: d.ApiDestinationArn, ...(d.InvocationEndpoint ? { endpoint: d.InvocationEndpoint } : {}) });
         }
         NextToken = page.NextToken;
       } while (NextToken);
       do {
-        const page = await client.send(new ListConnectionsCommand({ NextToken }));
+        const page = await events.call<ListConnectionsOutput>('ListConnections', { NextToken });
         for (const c of page.Connections ?? []) {
           if (!c.Name || !c.ConnectionArn || c.AuthorizationType !== 'OAUTH_CLIENT_CREDENTIALS') {
             if (c.Name && c.ConnectionArn) found.push({ kind: 'connection', name: c.Name, arn: c.ConnectionArn });
@@ -159,7 +177,7 @@ export function eventBridgeDestinationsAdapter(client: Pick<EventBridgeClient, '
           }
           let endpoint: string | undefined;
           try {
-            endpoint = (await client.send(new DescribeConnectionCommand({ Name: c.Name }))).AuthParameters?.OAuthParameters?.AuthorizationEndpoint;
+            endpoint = (await events.call<DescribeConnectionOutput>('DescribeConnection', { Name: c.Name })).AuthParameters?.OAuthParameters?.AuthorizationEndpoint;
           } catch (error) {
             if (!isErrorNamed(error, 'ResourceNotFoundException')) throw error;
             continue; // deleted between the two calls
@@ -173,26 +191,19 @@ export function eventBridgeDestinationsAdapter(client: Pick<EventBridgeClient, '
   };
 }
 
-type IamPage = { IsTruncated?: boolean; Marker?: string };
-
-/** Every page of an IAM list call (Marker / IsTruncated). */
-async function allPages<P extends IamPage, T>(call: (marker: string | undefined) => Promise<P>, items: (page: P) => T[]): Promise<T[]> {
-  const found: T[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await call(marker);
-    found.push(...items(page));
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return found;
-}
-
 /**
  * IAM roles, users and groups with their attached and inline policies, every page. Service-linked
  * roles (path /aws-service-role/) are left out: AWS owns their policies and nobody can change them.
+ * Inline documents are passed on as IAM returns them, URL-encoded.
  */
-export function iamInventoryAdapter(client: Pick<IAMClient, 'send'>): IamInventoryPort & { iamActions: readonly string[] } {
+export function iamInventoryAdapter(iam: QueryService): IamInventoryPort & { iamActions: readonly string[] } {
   const gone = (error: unknown) => isErrorNamed(error, 'NoSuchEntityException', 'NoSuchEntity');
+  /** The names in one page of ListRoles, ListUsers or ListGroups: `<Roles><member><RoleName/><Path/>...</member></Roles>`. */
+  const principals = (action: string, list: string, nameOf: string, keep: (member: XmlElement) => boolean = () => true) =>
+    allIamPages(async (Marker) => {
+      const result = await iam.call(action, { Marker, MaxItems: 100 });
+      return { items: listOf(result, list).filter(keep).flatMap((member) => textOf(member, nameOf) || []), marker: nextMarker(result) };
+    });
   return {
     iamActions: [
       'iam:ListRoles', 'iam:ListUsers', 'iam:ListGroups',
@@ -201,22 +212,19 @@ export function iamInventoryAdapter(client: Pick<IAMClient, 'send'>): IamInvento
       'iam:GetRolePolicy', 'iam:GetUserPolicy', 'iam:GetGroupPolicy',
     ],
     async listPrincipals() {
-      const roles = await allPages((Marker) => client.send(new ListRolesCommand({ Marker, MaxItems: 100 })), (p) => (p.Roles ?? []).filter((r) => !r.Path?.startsWith('/aws-service-role/')).map((r) => r.RoleName));
-      const users = await allPages((Marker) => client.send(new ListUsersCommand({ Marker, MaxItems: 100 })), (p) => (p.Users ?? []).map((u) => u.UserName));
-      const groups = await allPages((Marker) => client.send(new ListGroupsCommand({ Marker, MaxItems: 100 })), (p) => (p.Groups ?? []).map((g) => g.GroupName));
-      const of = (kind: 'role' | 'user' | 'group', names: Array<string | undefined>) => names.filter((n): n is string => !!n).map((name) => ({ kind, name }));
+      const roles = await principals('ListRoles', 'Roles', 'RoleName', (role) => !textOf(role, 'Path')?.startsWith('/aws-service-role/'));
+      const users = await principals('ListUsers', 'Users', 'UserName');
+      const groups = await principals('ListGroups', 'Groups', 'GroupName');
+      const of = (kind: 'role' | 'user' | 'group', names: string[]) => names.map((name) => ({ kind, name }));
       return [...of('role', roles), ...of('user', users), ...of('group', groups)];
     },
     async grantsOf(kind, name) {
       try {
-        const attached = await allPages(
-          (Marker) => listAttachedPolicies(client, kind, name, Marker),
-          (p) => (p.AttachedPolicies ?? []).map((a) => a.PolicyArn).filter((a): a is string => !!a),
-        );
-        const names = await allPages((Marker) => listInlinePolicyNames(client, kind, name, Marker), (p) => p.PolicyNames ?? []);
+        const attached = await allIamPages((Marker) => listAttachedPolicies(iam, kind, name, Marker));
+        const names = await allIamPages((Marker) => listInlinePolicyNames(iam, kind, name, Marker));
         const inline = [];
         for (const policyName of names) {
-          const document = await getInlinePolicyDocument(client, kind, name, policyName);
+          const document = await getInlinePolicyDocument(iam, kind, name, policyName);
           if (document) inline.push({ policyName, document });
         }
         return { kind, name, managed: attached, inline };

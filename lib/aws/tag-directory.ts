@@ -1,4 +1,5 @@
-import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { GetResourcesInput } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { JsonService } from './wire/json';
 import type { TagSet } from '../tags/types';
 import { pairs } from './tags';
 
@@ -11,18 +12,25 @@ export interface TagDirectory {
 /** The services whose resources tag rules steer (Resource Groups Tagging API resource type filters). */
 const RESOURCE_TYPES = ['events:rule', 'events:event-bus', 'kms:key', 'sqs:queue', 'sns:topic', 'cloudtrail:trail'];
 
+/** What the directory reads of a GetResources page. */
+interface GetResourcesPage {
+  PaginationToken?: string;
+  ResourceTagMappingList?: Array<{ ResourceARN?: string; Tags?: Array<{ Key?: string; Value?: string }> }>;
+}
+
 /**
  * One paginated GetResources instead of a tag call per resource: how the snapshot function
  * finds resources that only their tags protect, and records every baseline's tags.
  */
-export function resourceGroupsTagDirectory(client: ResourceGroupsTaggingAPIClient): TagDirectory {
+export function resourceGroupsTagDirectory(tagging: JsonService): TagDirectory {
   return {
     iamActions: ['tag:GetResources'],
     async taggedResources() {
       const found = new Map<string, TagSet>();
       let token: string | undefined;
       do {
-        const page = await client.send(new GetResourcesCommand({ ResourceTypeFilters: RESOURCE_TYPES, ResourcesPerPage: 100, ...(token ? { PaginationToken: token } : {}) }));
+        const input: GetResourcesInput = { ResourceTypeFilters: RESOURCE_TYPES, ResourcesPerPage: 100, ...(token ? { PaginationToken: token } : {}) };
+        const page = await tagging.call<GetResourcesPage>('GetResources', input);
         for (const mapping of page.ResourceTagMappingList ?? []) {
           if (!mapping.ResourceARN) continue;
           found.set(mapping.ResourceARN, pairs(mapping.Tags));

@@ -1,32 +1,43 @@
-import { ListTagsCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { ListTagsForResourceCommand as ListEventBridgeTagsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { ListResourceTagsCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { ListTagsForResourceCommand as ListSnsTagsCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { ListQueueTagsCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { TaggableResource, TagReading, TagSet, TagSource } from '../tags/types';
 import { causeOf, isErrorNamed, isTransient } from './errors';
+import { listTopicTags } from './sns-topic';
+import type { JsonService } from './wire/json';
+import type { QueryService } from './wire/query-service';
 
 export interface TagClients {
-  eventBridge: EventBridgeClient;
-  kms: KMSClient;
-  sqs: SQSClient;
-  cloudTrail: CloudTrailClient;
-  sns: SNSClient;
+  eventBridge: JsonService;
+  kms: JsonService;
+  sqs: JsonService;
+  cloudTrail: JsonService;
+  sns: QueryService;
 }
 
-/** Each service's "no such resource" (the resource was deleted: its baseline may still know its tags). */
-const NOT_FOUND = ['ResourceNotFoundException', 'NotFoundException', 'NotFound', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'TrailNotFoundException', 'CloudTrailARNInvalidException'];
+/**
+ * Each service's "no such resource" (the resource was deleted: its baseline may still know its
+ * tags): the JSON services' error types and the query services' wire codes (SNS
+ * ListTagsForResource answers ResourceNotFound).
+ */
+const NOT_FOUND = ['ResourceNotFoundException', 'ResourceNotFound', 'NotFoundException', 'NotFound', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'TrailNotFoundException', 'CloudTrailARNInvalidException'];
+
+interface KmsTagsPage {
+  Tags?: Array<{ TagKey?: string; TagValue?: string }>;
+  Truncated?: boolean;
+  NextMarker?: string;
+}
+interface TrailTagsOutput {
+  ResourceTagList?: Array<{ ResourceId?: string; TagsList?: Array<{ Key?: string; Value?: string }> }>;
+}
 
 /** Tags as most AWS APIs list them ([{Key, Value}]), as a plain object. */
 export function pairs(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']));
 }
 
-async function kmsTags(kms: KMSClient, keyArn: string): Promise<Record<string, string>> {
+async function kmsTags(kms: JsonService, keyArn: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {};
   let marker: string | undefined;
   do {
-    const page = await kms.send(new ListResourceTagsCommand({ KeyId: keyArn, ...(marker ? { Marker: marker } : {}) }));
+    const page = await kms.call<KmsTagsPage>('ListResourceTags', { KeyId: keyArn, ...(marker ? { Marker: marker } : {}) });
     for (const t of page.Tags ?? []) if (t.TagKey !== undefined) tags[t.TagKey] = t.TagValue ?? '';
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker);
@@ -37,17 +48,17 @@ async function read(clients: TagClients, resource: TaggableResource): Promise<Ta
   switch (resource.kind) {
     case 'event-bus':
     case 'rule':
-      return pairs((await clients.eventBridge.send(new ListEventBridgeTagsCommand({ ResourceARN: resource.arn }))).Tags);
+      return pairs((await clients.eventBridge.call<{ Tags?: Array<{ Key?: string; Value?: string }> }>('ListTagsForResource', { ResourceARN: resource.arn })).Tags);
     case 'key':
       return kmsTags(clients.kms, resource.arn);
     case 'queue':
-      return (await clients.sqs.send(new ListQueueTagsCommand({ QueueUrl: resource.url ?? resource.arn }))).Tags ?? {};
+      return (await clients.sqs.call<{ Tags?: Record<string, string> }>('ListQueueTags', { QueueUrl: resource.url ?? resource.arn })).Tags ?? {};
     case 'trail': {
-      const { ResourceTagList } = await clients.cloudTrail.send(new ListTagsCommand({ ResourceIdList: [resource.arn] }));
+      const { ResourceTagList } = await clients.cloudTrail.call<TrailTagsOutput>('ListTags', { ResourceIdList: [resource.arn] });
       return pairs(ResourceTagList?.find((r) => r.ResourceId === resource.arn)?.TagsList ?? ResourceTagList?.[0]?.TagsList);
     }
     case 'topic':
-      return pairs((await clients.sns.send(new ListSnsTagsCommand({ ResourceArn: resource.arn }))).Tags);
+      return pairs(await listTopicTags(clients.sns, resource.arn));
   }
 }
 
@@ -55,7 +66,7 @@ async function read(clients: TagClients, resource: TaggableResource): Promise<Ta
  * Reads a resource's tags live with its own service's API. A resource that no longer exists,
  * or whose tags the responder may not read, gives an `unknown` reading with the cause (the
  * caller falls back to the baseline's tags, else judges it untagged and says so). Throttling
- * and 5xx that outlast the SDK's retries throw: the invocation fails and is retried, rather
+ * and 5xx that outlast the client's retries throw: the invocation fails and is retried, rather
  * than a protected resource being judged as untagged by accident.
  */
 export function liveTagSource(clients: TagClients): TagSource {

@@ -1,11 +1,13 @@
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CONDITIONAL_CHECK_FAILED, type GetItemOutput, type Item } from '../aws/dynamodb-json';
+import { isErrorNamed } from '../aws/errors';
+import type { JsonService } from '../aws/wire/json';
 import type { Baseline, BaselineSeeder, BaselineStore } from './types';
 
 export class BaselineStoreError extends Error {
   override readonly name = 'BaselineStoreError';
 }
 
-function itemOf(baseline: Baseline) {
+function itemOf(baseline: Baseline): Item {
   return {
     resource: { S: baseline.resource },
     kind: { S: baseline.kind },
@@ -21,11 +23,11 @@ function itemOf(baseline: Baseline) {
  * stored as JSON text: definitions hold policies and patterns whose exact shape
  * (empty strings, nested nulls) must survive a round trip unchanged.
  */
-export function dynamoDbBaselineStore(client: DynamoDBClient, tableName: string): BaselineStore & BaselineSeeder & { iamActions: readonly string[] } {
+export function dynamoDbBaselineStore(dynamodb: JsonService, tableName: string): BaselineStore & BaselineSeeder & { iamActions: readonly string[] } {
   return {
     iamActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
     async get(resource) {
-      const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { resource: { S: resource } }, ConsistentRead: true }));
+      const { Item } = await dynamodb.call<GetItemOutput>('GetItem', { TableName: tableName, Key: { resource: { S: resource } }, ConsistentRead: true });
       if (!Item) return undefined;
       try {
         return {
@@ -41,21 +43,24 @@ export function dynamoDbBaselineStore(client: DynamoDBClient, tableName: string)
       }
     },
     async put(baseline) {
-      await client.send(new PutItemCommand({ TableName: tableName, Item: itemOf(baseline) }));
+      await dynamodb.call('PutItem', { TableName: tableName, Item: itemOf(baseline) });
     },
     async putIfAbsent(baseline) {
       try {
-        await client.send(
-          new PutItemCommand({ TableName: tableName, Item: itemOf(baseline), ConditionExpression: 'attribute_not_exists(#resource)', ExpressionAttributeNames: { '#resource': 'resource' } }),
-        );
+        await dynamodb.call('PutItem', {
+          TableName: tableName,
+          Item: itemOf(baseline),
+          ConditionExpression: 'attribute_not_exists(#resource)',
+          ExpressionAttributeNames: { '#resource': 'resource' },
+        });
         return true;
       } catch (error) {
-        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+        if (isErrorNamed(error, CONDITIONAL_CHECK_FAILED)) return false;
         throw error;
       }
     },
     async delete(resource) {
-      await client.send(new DeleteItemCommand({ TableName: tableName, Key: { resource: { S: resource } } }));
+      await dynamodb.call('DeleteItem', { TableName: tableName, Key: { resource: { S: resource } } });
     },
   };
 }

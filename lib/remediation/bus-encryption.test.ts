@@ -1,29 +1,46 @@
 /**
  * moto 5.2.5 does not implement EventBridge UpdateEventBus (TOOLCHAIN.md), so this remediation
- * is tested against aws-sdk-client-mock instead of the emulator: the real adapter
- * (lib/aws/event-bus-settings.ts) and remediator, with the SDK client's answers mocked.
+ * is tested over a fake transport instead of the emulator: the real adapter
+ * (lib/aws/event-bus-settings.ts), the real EventBridge wire service and the remediator, with
+ * EventBridge's JSON answers scripted and the requests as they would go on the wire recorded.
  */
-import { DescribeEventBusCommand, EventBridgeClient, UpdateEventBusCommand } from '@aws-sdk/client-eventbridge';
-import { mockClient } from 'aws-sdk-client-mock';
 import { eventBusSettingsAdapter } from '../aws/event-bus-settings';
+import { wireConfig } from '../aws/wire/client';
+import { eventBridgeService } from '../aws/wire/services';
+import type { HttpSend, WireRequest, WireResponse } from '../aws/wire/types';
 import { restoreBusEncryptionRemediator } from './bus-encryption';
 import { NoBaselineError } from './no-baseline';
 
 const CMK = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const DLQ = 'arn:aws:sqs:us-east-1:123456789012:orders-bus-dlq';
-const eventBridge = mockClient(EventBridgeClient);
 
-beforeEach(() => eventBridge.reset());
+const json = (status: number, body: object): WireResponse => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
 
-describe('restore-bus-encryption (UpdateEventBus mocked: moto lacks it)', () => {
+/** EventBridge over a fake transport: each operation answers from its script, in order (the last answer repeats). */
+function scriptedEventBridge(script: Record<string, WireResponse[]>) {
+  const requests: Array<{ operation: string; input: unknown }> = [];
+  const send: HttpSend = async (request: WireRequest) => {
+    const operation = (request.headers['x-amz-target'] ?? '').replace(/^AWSEvents\./, '');
+    requests.push({ operation, input: JSON.parse(request.body) });
+    const answers = script[operation];
+    if (!answers) return json(400, { __type: 'UnknownOperationException', message: `${operation} is not scripted` });
+    return (answers.length > 1 ? answers.shift() : answers[0]) as WireResponse;
+  };
+  const service = eventBridgeService(wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} }));
+  return { service, requests, inputsOf: (operation: string) => requests.filter((r) => r.operation === operation).map((r) => r.input) };
+}
+
+describe('restore-bus-encryption (UpdateEventBus over a fake transport: moto lacks it)', () => {
   it('puts the baseline key and DLQ back, keeping the live description and log config', async () => {
     // Prepare
-    eventBridge
-      .on(DescribeEventBusCommand)
-      .resolvesOnce({ Name: 'orders', Description: 'orders bus', LogConfig: { Level: 'ERROR', IncludeDetail: 'NONE' } })
-      .resolves({ Name: 'orders', Description: 'orders bus', KmsKeyIdentifier: CMK, DeadLetterConfig: { Arn: DLQ } });
-    eventBridge.on(UpdateEventBusCommand).resolves({});
-    const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(new EventBridgeClient({ region: 'us-east-1' })));
+    const events = scriptedEventBridge({
+      DescribeEventBus: [
+        json(200, { Name: 'orders', Description: 'orders bus', LogConfig: { Level: 'ERROR', IncludeDetail: 'NONE' }, CreationTime: 1.7e9 }),
+        json(200, { Name: 'orders', Description: 'orders bus', KmsKeyIdentifier: CMK, DeadLetterConfig: { Arn: DLQ } }),
+      ],
+      UpdateEventBus: [json(200, {})],
+    });
+    const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(events.service));
     const plan = { kind: 'restore-bus-encryption', busName: 'orders', settings: { kmsKeyIdentifier: CMK, deadLetterArn: DLQ } } as const;
 
     // Act
@@ -31,7 +48,7 @@ describe('restore-bus-encryption (UpdateEventBus mocked: moto lacks it)', () => 
     const result = await remediator.apply(plan, live);
 
     // Assess
-    expect(eventBridge.commandCalls(UpdateEventBusCommand).map((c) => c.args[0].input)).toEqual([
+    expect(events.inputsOf('UpdateEventBus')).toEqual([
       { Name: 'orders', KmsKeyIdentifier: CMK, DeadLetterConfig: { Arn: DLQ }, Description: 'orders bus', LogConfig: { Level: 'ERROR', IncludeDetail: 'NONE' } },
     ]);
     expect(result.before).toEqual({ kmsKeyIdentifier: null, deadLetterArn: null });
@@ -40,16 +57,30 @@ describe('restore-bus-encryption (UpdateEventBus mocked: moto lacks it)', () => 
   });
 
   it('reads a bus that no longer exists as gone', async () => {
-    eventBridge.on(DescribeEventBusCommand).rejects(Object.assign(new Error('gone'), { name: 'ResourceNotFoundException' }));
-    const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(new EventBridgeClient({ region: 'us-east-1' })));
-    expect(await remediator.readLive({ kind: 'restore-bus-encryption', busName: 'orders', settings: {} })).toEqual({ kind: 'event-bus-settings', busName: 'orders', settings: undefined });
+    // Prepare
+    const events = scriptedEventBridge({ DescribeEventBus: [json(400, { __type: 'ResourceNotFoundException', message: 'Event bus orders does not exist.' })] });
+    const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(events.service));
+
+    // Act
+    const live = await remediator.readLive({ kind: 'restore-bus-encryption', busName: 'orders', settings: {} });
+
+    // Assess
+    expect(live).toEqual({ kind: 'event-bus-settings', busName: 'orders', settings: undefined });
+    expect(events.inputsOf('DescribeEventBus')).toEqual([{ Name: 'orders' }]);
   });
 
   it('says "no baseline" and calls nothing when there is none', async () => {
-    const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(new EventBridgeClient({ region: 'us-east-1' })));
+    // Prepare
+    const events = scriptedEventBridge({ UpdateEventBus: [json(200, {})] });
+    const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(events.service));
     const plan = { kind: 'restore-bus-encryption', busName: 'orders', noBaseline: 'no baseline of this bus is stored' } as const;
-    await expect(remediator.apply(plan, { kind: 'event-bus-settings', busName: 'orders', settings: {} })).rejects.toThrow(NoBaselineError);
+
+    // Act
+    const applying = remediator.apply(plan, { kind: 'event-bus-settings', busName: 'orders', settings: {} });
+
+    // Assess
+    await expect(applying).rejects.toThrow(NoBaselineError);
     await expect(remediator.apply(plan, { kind: 'event-bus-settings', busName: 'orders', settings: {} })).rejects.toThrow(/no baseline/);
-    expect(eventBridge.commandCalls(UpdateEventBusCommand)).toEqual([]);
+    expect(events.requests).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { WireConfig } from '../aws/wire/client';
+import { kmsService, snsService, sqsService } from '../aws/wire/services';
+import type { JsonService } from '../aws/wire/json';
 import { eventBusSettingsAdapter } from '../aws/event-bus-settings';
 import { kmsAdapter } from '../aws/kms';
 import { snsTopicAdapter } from '../aws/sns-topic';
@@ -21,11 +20,11 @@ import type { Remediator } from '../remediation/types';
 /**
  * The encryption controls' side: KMS keys, queues, the alert topic and bus settings
  * (and the trails, read only for the KMS keys they are encrypted with).
- * One set of adapters (SDK clients created once per container) serves their remediators
+ * One set of adapters (services created once per container) serves their remediators
  * and their snapshotters.
  */
-export function encryptionWiring(eventBridge: EventBridgeClient, clientConfig: { maxAttempts: number; retryMode: 'adaptive' }, trails: Pick<CloudTrailPort, 'listTrails'>) {
-  const clients = { kms: new KMSClient(clientConfig), sqs: new SQSClient(clientConfig), sns: new SNSClient(clientConfig) };
+export function encryptionWiring(eventBridge: JsonService, wire: WireConfig, trails: Pick<CloudTrailPort, 'listTrails'>) {
+  const clients = { kms: kmsService(wire), sqs: sqsService(wire), sns: snsService(wire) };
   const kms = kmsAdapter(clients.kms);
   const sqs = sqsAdapter(clients.sqs);
   const topics = snsTopicAdapter(clients.sns);

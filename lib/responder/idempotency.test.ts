@@ -1,23 +1,16 @@
 /**
  * Exactly-once processing per CloudTrail event: the real handler (parse middleware, respond)
- * with the real Powertools DynamoDB persistence layer, whose DynamoDB client talks to an
- * in-memory table (aws-sdk-client-mock). The fake applies Powertools' claim condition in one
- * synchronous step, as DynamoDB evaluates a conditional write atomically. The same flows run
- * against moto in test/integration/idempotency.test.ts.
+ * with the real persistence layer (idempotency-store.ts), whose DynamoDB service is an in-memory
+ * table. The fake applies Powertools' claim condition in one synchronous step, as DynamoDB
+ * evaluates a conditional write atomically. The same flows run against moto in
+ * test/integration/idempotency.test.ts.
  */
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
+import type { Item } from '../aws/dynamodb-json';
+import { AwsServiceError } from '../aws/wire/errors';
+import type { JsonService } from '../aws/wire/json';
 import type { Alert } from '../alerts/format';
 import type { AlertSink } from '../alerts/sns';
 import { controlIds, controls } from '../controls/registry';
@@ -28,41 +21,69 @@ import { createResponderHandler } from './handler';
 import { dynamoDbIdempotency, EXPIRES_AFTER_SECONDS, isDuplicateDelivery, type DuplicateDelivery } from './idempotency';
 import { AlertDeliveryError, type Outcome, type ResponderDeps } from './respond';
 
-type Item = Record<string, AttributeValue>;
+interface TableRequest {
+  Key: Item;
+  Item: Item;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Item;
+  ReturnValuesOnConditionCheckFailure?: string;
+}
 
-/** An in-memory DynamoDB table keyed by `id`, behind a real client; every write is atomic (one synchronous step). */
+/** DynamoDB's answer to a failed condition, as the wire client raises it (with the item, when asked for ALL_OLD). */
+function conditionalCheckFailed(old: Item | undefined, request: TableRequest) {
+  return new AwsServiceError({
+    code: 'ConditionalCheckFailedException',
+    message: 'The conditional request failed',
+    status: 400,
+    service: 'dynamodb',
+    operation: 'PutItem',
+    details: request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && old ? { Item: old } : {},
+  });
+}
+
+/** An in-memory DynamoDB table keyed by `id`, behind a fake DynamoDB service; every write is atomic (one synchronous step). */
 function inMemoryTable() {
-  const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const items = new Map<string, Item>();
-  const mock = mockClient(client);
-  mock.on(PutItemCommand).callsFake((input: { Item: Item }) => {
-    const id = input.Item.id!.S!;
-    const old = items.get(id);
-    const now = Date.now();
-    // Powertools' condition: no item, or it expired, or it is INPROGRESS past its in-progress expiry.
-    const claimable =
-      !old ||
-      Number(old.expiration!.N) < now / 1000 ||
-      (old.status!.S === 'INPROGRESS' && old.in_progress_expiration !== undefined && Number(old.in_progress_expiration.N) < now);
-    if (!claimable) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: old });
-    items.set(id, input.Item);
-    return {};
-  });
-  mock.on(UpdateItemCommand).callsFake((input: { Key: Item; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Item }) => {
-    const id = input.Key.id!.S!;
-    const updated: Item = { ...(items.get(id) ?? input.Key) };
-    for (const [placeholder, name] of Object.entries(input.ExpressionAttributeNames)) {
-      updated[name] = input.ExpressionAttributeValues[placeholder.replace('#', ':')]!;
-    }
-    items.set(id, updated);
-    return {};
-  });
-  mock.on(DeleteItemCommand).callsFake((input: { Key: Item }) => {
-    items.delete(input.Key.id!.S!);
-    return {};
-  });
-  mock.on(GetItemCommand).callsFake((input: { Key: Item }) => ({ Item: items.get(input.Key.id!.S!) }));
-  return { client, items, mock };
+  const calls: Array<{ operation: string; input: TableRequest }> = [];
+  const operations: Record<string, (input: TableRequest) => object> = {
+    PutItem(input) {
+      const id = input.Item.id!.S!;
+      const old = items.get(id);
+      const now = Date.now();
+      // Powertools' condition: no item, or it expired, or it is INPROGRESS past its in-progress expiry.
+      const claimable =
+        !old ||
+        Number(old.expiration!.N) < now / 1000 ||
+        (old.status!.S === 'INPROGRESS' && old.in_progress_expiration !== undefined && Number(old.in_progress_expiration.N) < now);
+      if (!claimable) throw conditionalCheckFailed(old, input);
+      items.set(id, input.Item);
+      return {};
+    },
+    UpdateItem(input) {
+      const id = input.Key.id!.S!;
+      const updated: Item = { ...(items.get(id) ?? input.Key) };
+      for (const [placeholder, name] of Object.entries(input.ExpressionAttributeNames)) {
+        updated[name] = input.ExpressionAttributeValues[placeholder.replace('#', ':')]!;
+      }
+      items.set(id, updated);
+      return {};
+    },
+    DeleteItem(input) {
+      items.delete(input.Key.id!.S!);
+      return {};
+    },
+    GetItem: (input) => ({ Item: items.get(input.Key.id!.S!) }),
+  };
+  const service: JsonService = {
+    async call<Output>(operation: string, input: object = {}): Promise<Output> {
+      const request = structuredClone(input) as TableRequest;
+      calls.push({ operation, input: request });
+      const run = operations[operation];
+      if (!run) throw new Error(`the fake table has no ${operation}`);
+      return structuredClone(run(request)) as Output;
+    },
+  };
+  return { service, items, calls };
 }
 
 /** Publishes into a list; `failNext` makes the next publish fail, `hold` keeps publishes waiting until released. */
@@ -99,7 +120,7 @@ function responder() {
   const table = inMemoryTable();
   const alerts = recordingSink();
   const deps: ResponderDeps = { policy, controls, remediators: [], alerts, selfPrincipals: [], now: () => new Date(), log: silentLogger };
-  const handler = createResponderHandler(deps, dynamoDbIdempotency(table.client, 'idempotency')) as unknown as (event: unknown, context: Context) => Promise<Outcome | DuplicateDelivery>;
+  const handler = createResponderHandler(deps, dynamoDbIdempotency(table.service, 'idempotency')) as unknown as (event: unknown, context: Context) => Promise<Outcome | DuplicateDelivery>;
   return { table, alerts, handler };
 }
 
@@ -201,14 +222,14 @@ describe('the responder processes each CloudTrail event once', () => {
     // Assess
     expect(failed).toBeInstanceOf(AlertDeliveryError);
     expect(afterFailure).toEqual([]);
-    expect(table.mock.commandCalls(UpdateItemCommand).filter((c) => c.args[0].input.ExpressionAttributeValues?.[':status']?.S === 'COMPLETED')).toHaveLength(1);
+    expect(table.calls.filter((c) => c.operation === 'UpdateItem' && c.input.ExpressionAttributeValues[':status']?.S === 'COMPLETED')).toHaveLength(1);
     expect(isDuplicateDelivery(retry)).toBe(false);
     expect(duplicate).toMatchObject({ duplicate: true, eventId });
     expect(alerts.published).toHaveLength(1);
   });
 
   it('stores a small summary with a 24-hour expiry, and processes the event again once it has expired', async () => {
-    // Prepare (only Date is faked: the SDK mock and middy keep real timers)
+    // Prepare (only Date is faked: middy and the handler keep real timers)
     const { handler, alerts, table } = responder();
     const eventId = randomUUID();
     const start = Date.parse('2026-11-29T12:00:00Z');

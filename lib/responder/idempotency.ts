@@ -14,12 +14,12 @@
 //     remaining time at its start has passed.
 // The key is the CloudTrail eventID (or the id the parser derives for a record without one:
 // lib/events/parse.ts), never the whole payload: a redelivery can come in a new envelope.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
+import type { JsonService } from '../aws/wire/json';
 import type { Change } from '../events/change';
+import { WireDynamoDBPersistenceLayer } from './idempotency-store';
 import type { Outcome } from './respond';
 
 /** 24 hours: longer than EventBridge's retry window (24 h) and Lambda's maximum event age (6 h). */
@@ -58,13 +58,16 @@ export function summaryOf(change: Change, outcome: Outcome): ProcessedSummary {
   };
 }
 
-/** Records in a DynamoDB table: partition key `id`, TTL attribute `expiration` (Powertools' defaults). */
-export function dynamoDbIdempotency(client: DynamoDBClient, tableName: string): Idempotency {
+/**
+ * Records in a DynamoDB table: partition key `id`, TTL attribute `expiration` (Powertools' defaults),
+ * stored as Powertools' DynamoDBPersistenceLayer stores them, over the wire client (idempotency-store.ts).
+ */
+export function dynamoDbIdempotency(dynamodb: JsonService, tableName: string): Idempotency {
   return {
     // PutItem (conditional: claim), UpdateItem (completed), DeleteItem (failed: release), GetItem
     // (read the existing record when the failed condition did not return it).
     iamActions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client }),
+    persistenceStore: new WireDynamoDBPersistenceLayer(dynamodb, { tableName }),
   };
 }
 

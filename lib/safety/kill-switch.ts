@@ -1,4 +1,4 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { JsonService } from '../aws/wire/json';
 import { errorFields, type Logger } from '../util/log';
 
 /** A global switch that turns every remediation into dry-run without a redeploy. */
@@ -15,13 +15,18 @@ export interface SsmKillSwitchOptions {
   log: Pick<Logger, 'error'>;
 }
 
+/** What the switch reads of GetParameter's answer. */
+interface GetParameterOutput {
+  Parameter?: { Value?: string };
+}
+
 /**
  * The switch as an SSM String parameter (KILL_SWITCH_PARAMETER, created `off` by the stack):
  * `on` engages it, `off` releases it. It fails safe: a value that is neither, or a parameter
  * that cannot be read, counts as on (dry-run) and is logged as an error; failures are not
  * cached, so the next invocation reads again.
  */
-export function ssmKillSwitch(client: SSMClient, parameterName: string, options: SsmKillSwitchOptions): KillSwitch {
+export function ssmKillSwitch(ssm: JsonService, parameterName: string, options: SsmKillSwitchOptions): KillSwitch {
   const cacheMs = options.cacheMs ?? 30_000;
   const clock = options.clock ?? Date.now;
   let cached: { engaged: boolean; until: number } | undefined;
@@ -32,7 +37,7 @@ export function ssmKillSwitch(client: SSMClient, parameterName: string, options:
       if (cached && now < cached.until) return cached.engaged;
       let value: string | undefined;
       try {
-        value = (await client.send(new GetParameterCommand({ Name: parameterName }))).Parameter?.Value;
+        value = (await ssm.call<GetParameterOutput>('GetParameter', { Name: parameterName })).Parameter?.Value;
       } catch (error) {
         options.log.error('kill switch unreadable: remediation is dry-run (fail safe)', { parameter: parameterName, ...errorFields(error) });
         return true;

@@ -1,5 +1,7 @@
-import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
+import { CONDITIONAL_CHECK_FAILED, type UpdateItemOutput } from '../aws/dynamodb-json';
+import { isErrorNamed } from '../aws/errors';
+import type { JsonService } from '../aws/wire/json';
 import type { Finding } from '../controls/types';
 
 export interface LoopLimits {
@@ -57,31 +59,29 @@ export function memoryLoopGuard(): RemediationLoopGuard {
  * fewer than the limit (or already holds this id): concurrent invocations can never claim more
  * than the limit between them. Items expire one window after theirs ends.
  */
-export function dynamoDbLoopGuard(client: DynamoDBClient, tableName: string): RemediationLoopGuard {
+export function dynamoDbLoopGuard(dynamodb: JsonService, tableName: string): RemediationLoopGuard {
   return {
     iamActions: ['dynamodb:UpdateItem'],
     async claim(key, occurrenceId, now, limits) {
       const window = windowOf(now, limits);
       const windowSeconds = limits.windowMinutes * 60;
       try {
-        const { Attributes } = await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { pk: { S: `loop#${key}#${window}` } },
-            UpdateExpression: 'ADD remediations :occurrences SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
-            ConditionExpression: 'attribute_not_exists(remediations) OR size(remediations) < :max OR contains(remediations, :occurrence)',
-            ExpressionAttributeValues: {
-              ':occurrences': { SS: [occurrenceId] },
-              ':occurrence': { S: occurrenceId },
-              ':max': { N: String(limits.maxRemediations) },
-              ':expiresAt': { N: String((window + 2) * windowSeconds) },
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
+        const { Attributes } = await dynamodb.call<UpdateItemOutput>('UpdateItem', {
+          TableName: tableName,
+          Key: { pk: { S: `loop#${key}#${window}` } },
+          UpdateExpression: 'ADD remediations :occurrences SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
+          ConditionExpression: 'attribute_not_exists(remediations) OR size(remediations) < :max OR contains(remediations, :occurrence)',
+          ExpressionAttributeValues: {
+            ':occurrences': { SS: [occurrenceId] },
+            ':occurrence': { S: occurrenceId },
+            ':max': { N: String(limits.maxRemediations) },
+            ':expiresAt': { N: String((window + 2) * windowSeconds) },
+          },
+          ReturnValues: 'ALL_NEW',
+        });
         return { allowed: true, count: Attributes?.remediations?.SS?.length ?? 1 };
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        if (isErrorNamed(error, CONDITIONAL_CHECK_FAILED)) {
           return { allowed: false, count: limits.maxRemediations };
         }
         throw error;

@@ -1,5 +1,5 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../../test/support/fixtures';
+import type { JsonService } from '../aws/wire/json';
 import type { Alert } from '../alerts/format';
 import { dedupKeyOf } from '../alerts/state';
 import type { RevokeIamGrantPlan } from '../controls/iam/types';
@@ -146,17 +146,18 @@ describe('the kill switch', () => {
 });
 
 describe('ssmKillSwitch', () => {
-  /** An SSM client answering GetParameter with each answer in turn (a value, or an error to throw). */
+  /** An SSM service answering GetParameter with each answer in turn (a value, or an error to throw); any other operation is a bug. */
   function ssmAnswering(...answers: Array<string | Error>) {
     const calls: unknown[] = [];
     const client = {
-      send: async (command: { input: unknown }) => {
-        calls.push(command.input);
+      call: async (operation: string, input?: object) => {
+        if (operation !== 'GetParameter') throw new Error(`unexpected SSM operation ${operation}`);
+        calls.push(input);
         const answer = answers[Math.min(calls.length, answers.length) - 1];
         if (answer instanceof Error) throw answer;
         return { Parameter: { Name: '/drift/kill-switch', Value: answer } };
       },
-    } as unknown as SSMClient;
+    } as JsonService;
     return { client, calls };
   }
 

@@ -1,10 +1,10 @@
-import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CONDITIONAL_CHECK_FAILED, type UpdateItemOutput } from '../aws/dynamodb-json';
+import { isErrorNamed } from '../aws/errors';
+import type { JsonService } from '../aws/wire/json';
 import type { BurstCount } from '../controls/access-denied/controls';
 import type { BurstCounter } from './burst-counter';
 
-function isConditionFailed(error: unknown): boolean {
-  return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
-}
+const isConditionFailed = (error: unknown) => isErrorNamed(error, CONDITIONAL_CHECK_FAILED);
 
 /**
  * Burst counting in the shared state table (partition key `pk`, TTL attribute
@@ -14,7 +14,7 @@ function isConditionFailed(error: unknown): boolean {
  * raise exactly one. Once claimed, the item stops growing: further adds fail the
  * same condition. Items expire one window after theirs ends.
  */
-export function dynamoDbBurstCounter(client: DynamoDBClient, tableName: string): BurstCounter {
+export function dynamoDbBurstCounter(dynamodb: JsonService, tableName: string): BurstCounter {
   const notClaimedByOther = 'attribute_not_exists(alertedBy) OR alertedBy = :occurrence';
   return {
     iamActions: ['dynamodb:UpdateItem'],
@@ -22,20 +22,18 @@ export function dynamoDbBurstCounter(client: DynamoDBClient, tableName: string):
       const key = { pk: { S: burst.key } };
       let count: number;
       try {
-        const { Attributes } = await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key,
-            UpdateExpression: 'ADD occurrences :occurrences SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
-            ConditionExpression: notClaimedByOther,
-            ExpressionAttributeValues: {
-              ':occurrences': { SS: [occurrenceId] },
-              ':occurrence': { S: occurrenceId },
-              ':expiresAt': { N: String(burst.windowStart + 2 * burst.windowSeconds) },
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
+        const { Attributes } = await dynamodb.call<UpdateItemOutput>('UpdateItem', {
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'ADD occurrences :occurrences SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
+          ConditionExpression: notClaimedByOther,
+          ExpressionAttributeValues: {
+            ':occurrences': { SS: [occurrenceId] },
+            ':occurrence': { S: occurrenceId },
+            ':expiresAt': { N: String(burst.windowStart + 2 * burst.windowSeconds) },
+          },
+          ReturnValues: 'ALL_NEW',
+        });
         if (Attributes?.alertedBy?.S === occurrenceId) return true; // a retry of the occurrence that alerted
         count = Attributes?.occurrences?.SS?.length ?? 0;
       } catch (error) {
@@ -44,15 +42,13 @@ export function dynamoDbBurstCounter(client: DynamoDBClient, tableName: string):
       }
       if (count < burst.threshold) return false;
       try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key,
-            UpdateExpression: 'SET alertedBy = :occurrence',
-            ConditionExpression: notClaimedByOther,
-            ExpressionAttributeValues: { ':occurrence': { S: occurrenceId } },
-          }),
-        );
+        await dynamodb.call('UpdateItem', {
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: 'SET alertedBy = :occurrence',
+          ConditionExpression: notClaimedByOther,
+          ExpressionAttributeValues: { ':occurrence': { S: occurrenceId } },
+        });
         return true;
       } catch (error) {
         if (isConditionFailed(error)) return false;

@@ -1,25 +1,19 @@
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AlertSink } from '../alerts/sns';
 import { cloudTrailAdapter } from '../aws/cloudtrail';
+import { cloudTrailService, dynamoDbService, ec2Service, eventBridgeService, iamService, kmsService, snsService, sqsService, stsService } from '../aws/wire/services';
+import { textOf } from '../aws/wire/xml';
 import { eventRulesAdapter } from '../aws/event-rules';
 import { kmsAdapter } from '../aws/kms';
 import { snsTopicAdapter } from '../aws/sns-topic';
 import { sqsAdapter } from '../aws/sqs';
 import { dynamoDbBaselineCatalog, eventBridgeDestinationsAdapter, iamInventoryAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
-import { IAMClient } from '@aws-sdk/client-iam';
 import { managedPolicyAdapter } from '../aws/iam';
 import { liveTagSource } from '../aws/tags';
-import { sdkClientConfig } from '../aws/client-config';
+import { defaultProvider as fromNodeProviderChain } from '@aws-sdk/credential-provider-node';
+import { wireConfig } from '../aws/wire/client';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import { memoryBaselineStore } from '../baseline/memory';
 import { controlIds, controls } from '../controls/registry';
@@ -136,40 +130,38 @@ export async function sweepMain(argv: readonly string[], io: SweepIo): Promise<n
   if (!values.remediate) policy = reportOnly(policy);
 
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const clientConfig = { ...sdkClientConfig(), region, ...(values.endpoint ? { endpoint: values.endpoint } : {}) };
-  const account = (await new STSClient(clientConfig).send(new GetCallerIdentityCommand({}))).Account;
+  // A person at a terminal: the SDK's full credential chain (profiles, SSO, processes), not the functions' Lambda chain.
+  const wire = wireConfig({ ...process.env, AWS_REGION: region }, { credentials: fromNodeProviderChain(), ...(values.endpoint ? { endpoint: values.endpoint } : {}) });
+  const account = textOf(await stsService(wire).call('GetCallerIdentity'), 'Account');
   if (!account) throw new Error('STS GetCallerIdentity returned no account');
 
-  const eventBridge = rateLimited(new EventBridgeClient(clientConfig), tokenBucket({ ratePerSecond: DEFAULT_EVENTBRIDGE_RPS }));
-  const cloudTrailClient = new CloudTrailClient(clientConfig);
+  const eventBridge = rateLimited(eventBridgeService(wire), tokenBucket({ ratePerSecond: DEFAULT_EVENTBRIDGE_RPS }));
+  const cloudTrailClient = cloudTrailService(wire);
   const cloudTrail = cloudTrailAdapter(cloudTrailClient);
-  const encryption = encryptionWiring(eventBridge, clientConfig, cloudTrail);
+  const encryption = encryptionWiring(eventBridge, wire, cloudTrail);
   // Tag rules of the policy apply as in the deployed responder: tags read live.
   const tags = liveTagSource({ eventBridge, cloudTrail: cloudTrailClient, ...encryption.clients });
   const eventRules = eventRulesAdapter(eventBridge);
-  const kmsClient = new KMSClient(clientConfig);
-  const snsClient = new SNSClient(clientConfig);
-  const dynamodb = new DynamoDBClient(clientConfig);
   const table = values['baseline-table'];
-  const baselines = table ? dynamoDbBaselineStore(dynamodb, table) : memoryBaselineStore();
-  const endpoints = vpcEndpointAdapter(new EC2Client(clientConfig));
-  const iamClient = new IAMClient(clientConfig);
-  const remediators = remediatorsOf({ eventBridge, eventRules, cloudTrail, vpcEndpoints: endpoints, encryption, iam: iamClient });
+  const baselines = table ? dynamoDbBaselineStore(dynamoDbService(wire), table) : memoryBaselineStore();
+  const endpoints = vpcEndpointAdapter(ec2Service(wire), wire.region);
+  const iam = iamService(wire);
+  const remediators = remediatorsOf({ eventBridge, eventRules, cloudTrail, vpcEndpoints: endpoints, encryption, iam });
   // Diagnostics go to stderr as JSON lines, warnings and errors only; stdout holds the report.
   const log = jsonLogger({ service: 'drift-responder', function: 'sweep-cli' }, (line) => io.stderr(`${line}\n`), 'warn');
   // iam-eventbridge-overgrant (sweep.iamGrants) reads attached customer managed policies live.
-  const responder: ResponderDeps = { policy, controls, remediators, alerts: collectingSink(), selfPrincipals: [], now: () => new Date(), log, baselines, tags, managedPolicies: managedPolicyAdapter(iamClient) };
+  const responder: ResponderDeps = { policy, controls, remediators, alerts: collectingSink(), selfPrincipals: [], now: () => new Date(), log, baselines, tags, managedPolicies: managedPolicyAdapter(iam) };
   const readers: SweepReaders = {
     rules: eventRules,
     endpoints,
-    kms: { ...kmsAdapter(kmsClient), ...kmsGrantsAdapter(kmsClient) },
+    kms: { ...kmsAdapter(kmsService(wire)), ...kmsGrantsAdapter(kmsService(wire)) },
     trails: cloudTrail,
-    queues: sqsAdapter(new SQSClient(clientConfig)),
-    topics: { ...snsTopicAdapter(snsClient), ...topicSubscriptionsAdapter(snsClient) },
+    queues: sqsAdapter(sqsService(wire)),
+    topics: { ...snsTopicAdapter(snsService(wire)), ...topicSubscriptionsAdapter(snsService(wire)) },
     destinations: eventBridgeDestinationsAdapter(eventBridge),
-    iam: iamInventoryAdapter(iamClient),
+    iam: iamInventoryAdapter(iam),
     baselines,
-    catalog: table ? dynamoDbBaselineCatalog(dynamodb, table) : { iamActions: [], resourcesOf: async () => [] },
+    catalog: table ? dynamoDbBaselineCatalog(dynamoDbService(wire), table) : { iamActions: [], resourcesOf: async () => [] },
   };
   const summary = await sweep({
     readers,

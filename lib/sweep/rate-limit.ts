@@ -1,21 +1,15 @@
+import type { JsonService } from '../aws/wire/json';
 import type { TokenBucket } from '../util/token-bucket';
 
-/** The part of an SDK v3 client the limiter hooks into. */
-interface WithMiddleware {
-  middlewareStack: { add(middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>, options: { step: 'initialize'; name: string }): void };
-}
-
 /**
- * Every command the client sends first takes a token from the bucket (one per call; the SDK's
- * adaptive retry mode paces retries of throttled calls on its own).
+ * Every call the service makes first takes a token from the bucket: one per operation, taken
+ * before the call's own retries (those back off on their own, longer when throttled).
  */
-export function rateLimited<C>(client: C, bucket: TokenBucket): C {
-  (client as unknown as WithMiddleware).middlewareStack.add(
-    (next) => async (args) => {
+export function rateLimited(service: JsonService, bucket: TokenBucket): JsonService {
+  return {
+    async call<Output>(operation: string, input?: object): Promise<Output> {
       await bucket.take();
-      return next(args);
+      return service.call<Output>(operation, input);
     },
-    { step: 'initialize', name: 'driftResponderRateLimit' },
-  );
-  return client;
+  };
 }

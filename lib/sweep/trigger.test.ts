@@ -1,5 +1,6 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { wireConfig } from '../aws/wire/client';
+import { lambdaService } from '../aws/wire/services';
+import type { HttpSend, WireRequest, WireResponse } from '../aws/wire/types';
 import type { Finding } from '../controls/types';
 import type { Outcome } from '../responder/respond';
 import { silentLogger } from '../util/log';
@@ -42,16 +43,51 @@ describe('a sweep right after a trail-stopped remediation', () => {
     expect(errors).toEqual([expect.stringContaining('could not request a sweep')]);
   });
 
-  it('invokes the sweep function asynchronously with the reason (Lambda mocked: moto runs no function code here)', async () => {
+  // Lambda over a fake transport: moto runs no function code here, and the request on the wire is what matters.
+  function lambdaAnswering(answer: WireResponse) {
+    const sent: WireRequest[] = [];
+    const send: HttpSend = async (request) => {
+      sent.push(request);
+      return answer;
+    };
+    const lambda = lambdaService(wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} }));
+    return { lambda, sent };
+  }
+
+  it('invokes the sweep function asynchronously with the reason: Invoke, InvocationType Event, answered 202 with no body', async () => {
     // Prepare
-    const lambda = mockClient(LambdaClient);
-    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const { lambda, sent } = lambdaAnswering({ status: 202, headers: {}, body: '' });
     // Act
-    await lambdaSweepTrigger(new LambdaClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), 'drift-responder-prod-sweep').request('trail logging restarted');
+    await lambdaSweepTrigger(lambda, 'drift-responder-prod-sweep').request('trail logging restarted');
     // Assess
-    const input = lambda.commandCalls(InvokeCommand)[0]?.args[0].input;
-    expect(input).toMatchObject({ FunctionName: 'drift-responder-prod-sweep', InvocationType: 'Event' });
-    expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({ reason: 'trail logging restarted' });
-    lambda.restore();
+    expect(sent).toHaveLength(1);
+    const [request] = sent as [WireRequest];
+    expect(request.method).toBe('POST');
+    expect(request.url.href).toBe('https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/drift-responder-prod-sweep/invocations');
+    expect(request.headers['x-amz-invocation-type']).toBe('Event');
+    expect(JSON.parse(request.body)).toEqual({ reason: 'trail logging restarted' });
+  });
+
+  it('encodes a function ARN as one path label', async () => {
+    // Prepare
+    const { lambda, sent } = lambdaAnswering({ status: 202, headers: {}, body: '' });
+    // Act
+    await lambdaSweepTrigger(lambda, 'arn:aws:lambda:us-east-1:123456789012:function:sweep').request('trail logging restarted');
+    // Assess
+    expect(sent[0]?.url.pathname).toBe('/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Asweep/invocations');
+  });
+
+  it('rejects with the AWS error when Lambda refuses the invocation, so the caller logs it', async () => {
+    // Prepare
+    const { lambda, sent } = lambdaAnswering({
+      status: 404,
+      headers: { 'x-amzn-errortype': 'ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda/' },
+      body: JSON.stringify({ Type: 'User', Message: 'Function not found: arn:aws:lambda:us-east-1:123456789012:function:drift-responder-prod-sweep' }),
+    });
+    // Act
+    const requested = lambdaSweepTrigger(lambda, 'drift-responder-prod-sweep').request('trail logging restarted');
+    // Assess
+    await expect(requested).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+    expect(sent).toHaveLength(1); // a client error is not retried
   });
 });

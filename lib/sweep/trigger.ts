@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { restPath, type RestJsonService } from '../aws/wire/json';
 import type { Outcome } from '../responder/respond';
 import { errorFields, type Logger } from '../util/log';
 
@@ -8,12 +8,22 @@ export interface SweepTrigger {
   request(reason: string): Promise<void>;
 }
 
-/** An asynchronous invocation of the sweep function (InvocationType Event: queued by Lambda, retried by it). */
-export function lambdaSweepTrigger(client: LambdaClient, functionName: string): SweepTrigger {
+/**
+ * An asynchronous invocation of the sweep function (InvocationType Event: queued by Lambda, retried by it).
+ * Invoke is restJson1 (SDK schema): the function name is a path label, InvocationType the
+ * X-Amz-Invocation-Type header, Payload the whole body. An Event invocation is answered
+ * 202 with an empty body: nothing to read, and a refusal arrives as an error.
+ */
+export function lambdaSweepTrigger(lambda: RestJsonService, functionName: string): SweepTrigger {
   return {
     iamActions: ['lambda:InvokeFunction'],
     async request(reason) {
-      await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ reason })) }));
+      await lambda.call('Invoke', {
+        method: 'POST',
+        path: restPath`/2015-03-31/functions/${functionName}/invocations`,
+        headers: { 'X-Amz-Invocation-Type': 'Event' },
+        body: { reason },
+      });
     },
   };
 }
@@ -40,6 +50,6 @@ export async function sweepAfterTrailRestart(outcome: Outcome, trigger: SweepTri
 }
 
 /** The deployed responder's trigger: SWEEP_FUNCTION_NAME names the sweep function; without it no sweep is requested. */
-export function sweepTriggerFromEnvironment(env: NodeJS.ProcessEnv, client: () => LambdaClient): SweepTrigger | undefined {
-  return env.SWEEP_FUNCTION_NAME ? lambdaSweepTrigger(client(), env.SWEEP_FUNCTION_NAME) : undefined;
+export function sweepTriggerFromEnvironment(env: NodeJS.ProcessEnv, lambda: () => RestJsonService): SweepTrigger | undefined {
+  return env.SWEEP_FUNCTION_NAME ? lambdaSweepTrigger(lambda(), env.SWEEP_FUNCTION_NAME) : undefined;
 }

@@ -1,24 +1,17 @@
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { vpcEndpointAdapter } from '../aws/ec2-endpoints';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { cloudTrailAdapter } from '../aws/cloudtrail';
+import { cloudTrailService, dynamoDbService, ec2Service, eventBridgeService, iamService, kmsService, snsService, sqsService } from '../aws/wire/services';
 import { eventRulesAdapter } from '../aws/event-rules';
 import { kmsAdapter } from '../aws/kms';
 import { snsTopicAdapter } from '../aws/sns-topic';
 import { sqsAdapter } from '../aws/sqs';
 import { dynamoDbBaselineCatalog, dynamoDbCheckpointStore, eventBridgeDestinationsAdapter, iamInventoryAdapter, kmsGrantsAdapter, topicSubscriptionsAdapter } from '../aws/sweep-readers';
-import { IAMClient } from '@aws-sdk/client-iam';
 import { dynamoDbBaselineStore } from '../baseline/dynamodb';
 import type { ResponderDeps } from '../responder/respond';
 import { ConfigurationError, depsFromEnvironment } from '../responder/wiring';
 import { tokenBucket } from '../util/token-bucket';
-import { sdkClientConfig } from '../aws/client-config';
+import { wireConfig } from '../aws/wire/client';
 import type { CheckpointStore, SweepReaders } from './ports';
 import { rateLimited } from './rate-limit';
 import type { SweepDeps } from './sweep';
@@ -94,23 +87,21 @@ export function sweepWiringFromEnvironment(env: NodeJS.ProcessEnv = process.env)
   if (!table) throw new ConfigurationError('environment variable BASELINE_TABLE is not set');
   if (!stateTable) throw new ConfigurationError('environment variable STATE_TABLE is not set');
   const responder = depsFromEnvironment(env);
-  // Retries with backoff and per-request timeouts, as the responder's own clients (lib/aws/client-config.ts).
-  const clientConfig = sdkClientConfig(env);
+  // Retries with backoff and per-request timeouts, as the responder's own calls (lib/aws/wire/client.ts).
+  const wire = wireConfig(env);
   const rps = Number(env.SWEEP_EVENTBRIDGE_RPS ?? DEFAULT_EVENTBRIDGE_RPS);
-  const eventBridge = rateLimited(new EventBridgeClient(clientConfig), tokenBucket({ ratePerSecond: rps }));
-  const kmsClient = new KMSClient(clientConfig);
-  const snsClient = new SNSClient(clientConfig);
-  const dynamodb = new DynamoDBClient(clientConfig);
+  const eventBridge = rateLimited(eventBridgeService(wire), tokenBucket({ ratePerSecond: rps }));
+  const dynamodb = dynamoDbService(wire);
   const catalog = dynamoDbBaselineCatalog(dynamodb, table);
   const readers: SweepReaders = {
     rules: eventRulesAdapter(eventBridge),
-    kms: { ...kmsAdapter(kmsClient), ...kmsGrantsAdapter(kmsClient) },
-    trails: cloudTrailAdapter(new CloudTrailClient(clientConfig)),
-    queues: sqsAdapter(new SQSClient(clientConfig)),
-    topics: { ...snsTopicAdapter(snsClient), ...topicSubscriptionsAdapter(snsClient) },
-    endpoints: vpcEndpointAdapter(new EC2Client(clientConfig)),
+    kms: { ...kmsAdapter(kmsService(wire)), ...kmsGrantsAdapter(kmsService(wire)) },
+    trails: cloudTrailAdapter(cloudTrailService(wire)),
+    queues: sqsAdapter(sqsService(wire)),
+    topics: { ...snsTopicAdapter(snsService(wire)), ...topicSubscriptionsAdapter(snsService(wire)) },
+    endpoints: vpcEndpointAdapter(ec2Service(wire), wire.region),
     destinations: eventBridgeDestinationsAdapter(eventBridge),
-    iam: iamInventoryAdapter(new IAMClient(clientConfig)),
+    iam: iamInventoryAdapter(iamService(wire)),
     baselines: dynamoDbBaselineStore(dynamodb, table),
     catalog,
   };

@@ -3,28 +3,45 @@
  * (the stack's generic state table: partition key `pk`, TTL `expiresAt`), the REAL responder
  * (functions/responder.ts) gets the denied calls (clones of a real recorded StopLogging) and
  * alerts through a real SNS topic subscribed by an SQS queue.
+ *
+ * moto gap: the shared server does not serialise concurrent writes to one item (threaded server,
+ * unlocked tables): of six concurrent ADDs to a window's set, two were lost in one run, so no
+ * occurrence saw the threshold and nothing was raised. DynamoDB applies each update atomically and
+ * the counter relies on it; so the state table lives on a moto server of its own with one lock
+ * around its item operations (harness/moto.ts atomicDynamoDb), which the responder reaches through
+ * AWS_ENDPOINT_URL_DYNAMODB. SNS and SQS stay on the shared server.
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { dynamoDbService } from '../../lib/aws/wire/services';
 import { dynamoDbBurstCounter } from '../../lib/state/dynamodb-burst-counter';
 import { cloneWith } from '../support/fixtures';
-import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, wireTestConfig, type TestQueue } from './harness/aws';
+import { startMoto, type MotoHandle } from './harness/moto';
 import { alertsFrom, coldStart as startFunction, createAlertTopic, createStateTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 
 jest.setTimeout(60_000);
-const dynamodb = new DynamoDBClient(awsClientConfig());
 const REGION = 'us-east-1';
 
 const context = { functionName: 'fn', awsRequestId: 'test', getRemainingTimeInMillis: () => 300_000 } as unknown as Context;
 
+let stateServer: MotoHandle;
+let dynamodb: DynamoDBClient;
 let stateTable: string;
 let alertQueue: TestQueue;
 let topicArn: string;
 
 beforeAll(async () => {
-  stateTable = await createStateTable();
+  stateServer = await startMoto({ atomicDynamoDb: true });
+  dynamodb = new DynamoDBClient({ ...awsClientConfig(), endpoint: stateServer.endpoint });
+  stateTable = await createStateTable(dynamodb);
   ({ topicArn, queue: alertQueue } = await createAlertTopic());
+});
+
+afterAll(async () => {
+  dynamodb?.destroy();
+  await stateServer?.stop();
 });
 
 function coldStart(): Handler {
@@ -32,6 +49,7 @@ function coldStart(): Handler {
     ALERT_TOPIC_ARN: topicArn,
     RESPONDER_PRINCIPALS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:role/drift-responder-ci-responder`,
     STATE_TABLE: stateTable,
+    AWS_ENDPOINT_URL_DYNAMODB: stateServer.endpoint,
     RESPONDER_RULES: '',
     BASELINE_TABLE: undefined,
     METRICS_NAMESPACE: undefined,
@@ -81,7 +99,7 @@ describe('access-denied-burst (moto DynamoDB)', () => {
   });
 
   it('the counter lets exactly one of many concurrent occurrences cross the threshold, counts a retry once, and sets the TTL', async () => {
-    const counter = dynamoDbBurstCounter(dynamodb, stateTable);
+    const counter = dynamoDbBurstCounter(dynamoDbService(wireTestConfig({ endpoint: stateServer.endpoint })), stateTable);
     const windowStart = 1_688_990_400;
     const burst = { key: `test#${randomUUID()}`, threshold: 5, windowSeconds: 300, windowStart };
 

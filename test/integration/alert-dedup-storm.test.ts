@@ -5,7 +5,6 @@
  * alerts and one digest holding the rest, never more than 10 publishes in any second.
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { controlIds } from '../../lib/controls/registry';
@@ -15,17 +14,17 @@ import { alertOf } from '../../lib/alerts/format';
 import { flushAlerts } from '../../lib/alerts/pipeline';
 import { snsAlertSink } from '../../lib/alerts/sns';
 import { dynamoDbAlertState } from '../../lib/alerts/state';
+import { dynamoDbService, snsService } from '../../lib/aws/wire/services';
 import { alertSinkFromEnvironment } from '../../lib/alerts/wiring';
 import { parsePolicy } from '../../lib/policy/load';
 import { silentLogger } from '../../lib/util/log';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
-import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, wireTestConfig, type TestQueue } from './harness/aws';
 import { alertsFrom, coldStart, createAlertTopic, createStateTable, writePolicy, eventBridgeEnvelope } from './harness/functions';
 
 jest.setTimeout(120_000);
 
 const dynamodb = new DynamoDBClient(awsClientConfig());
-const sns = new SNSClient(awsClientConfig());
 const context = { functionName: 'test', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
 /** A state table shaped like serverless/resources/state.yml, a topic, and a queue subscribed to it. */
@@ -126,7 +125,7 @@ describe('dedup (moto DynamoDB)', () => {
     const { table, topicArn, queue } = await channel();
     const policy = parsePolicy('alerts: { dedupWindowMinutes: 1 }\n', 'test.yml', controlIds);
     let clock = Date.parse('2026-03-01T10:00:00Z');
-    const sink = alertSinkFromEnvironment({ ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table }, policy, { maxAttempts: 3, retryMode: 'adaptive' }, silentLogger, () => new Date(clock));
+    const sink = alertSinkFromEnvironment({ ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table }, policy, wireTestConfig({ maxAttempts: 3 }), silentLogger, () => new Date(clock));
     const finding = findingOn('orders-window');
 
     // Act
@@ -163,13 +162,13 @@ describe('storm (moto DynamoDB)', () => {
     const policy = parsePolicy('alerts: { stormThresholdPerMinute: 20 }\n', 'test.yml', controlIds);
     const minute = Date.parse('2026-03-01T10:07:00Z');
     const now = () => new Date(minute + 30_000); // every finding in the same minute
-    const sink = alertSinkFromEnvironment({ ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table }, policy, { maxAttempts: 3, retryMode: 'adaptive' }, silentLogger, now);
+    const sink = alertSinkFromEnvironment({ ALERT_TOPIC_ARN: topicArn, STATE_TABLE: table }, policy, wireTestConfig({ maxAttempts: 3 }), silentLogger, now);
     const findings = Array.from({ length: 500 }, (_, i) => findingOn(`orders-${i}`, i));
 
     // Act: one after the other (moto loses concurrent increments of one item, see above)
     for (const f of findings) await sink.publish(alertOf(f));
-    const state = dynamoDbAlertState(dynamodb, table);
-    const flush = await flushAlerts({ state, sink: snsAlertSink(sns, topicArn), policy, now: () => new Date(minute + 90_000), log: silentLogger });
+    const state = dynamoDbAlertState(dynamoDbService(wireTestConfig()), table);
+    const flush = await flushAlerts({ state, sink: snsAlertSink(snsService(wireTestConfig()), topicArn), policy, now: () => new Date(minute + 90_000), log: silentLogger });
     const messages = await delivered(queue, 21, 20_000);
 
     // Assess
@@ -192,7 +191,7 @@ describe('storm (moto DynamoDB)', () => {
     const times = messages.map((m) => m.at).sort((a, b) => a - b);
     const busiest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
     expect(busiest).toBeLessThanOrEqual(10);
-    const again = await flushAlerts({ state, sink: snsAlertSink(sns, topicArn), policy, now: () => new Date(minute + 150_000), log: silentLogger });
+    const again = await flushAlerts({ state, sink: snsAlertSink(snsService(wireTestConfig()), topicArn), policy, now: () => new Date(minute + 150_000), log: silentLogger });
     expect(again).toEqual({ digests: 0, updates: 0, heldFindings: 0 });
   });
 });

@@ -4,8 +4,8 @@
  * the real snapshotters (lib/responder/wiring.ts) into a DynamoDB table, an untrusted user
  * changes the resource in moto, the responder gets the CloudTrail event (a clone of a real
  * record naming the resource) and undoes it; the result is read back with separate clients.
- * UpdateEventBus is missing from moto: its remediation is tested with aws-sdk-client-mock in
- * lib/remediation/bus-encryption.test.ts.
+ * UpdateEventBus is missing from moto: its remediation is tested over a fake transport (the real
+ * EventBridge wire service, scripted answers) in lib/remediation/bus-encryption.test.ts.
  */
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';

@@ -172,7 +172,8 @@ const CASES: Case[] = [
     name: 'public topic policy (SNS SetTopicAttributes, query protocol)',
     service: 'sns',
     operation: 'SetTopicAttributes',
-    deniedAs: /^AuthorizationErrorException \(HTTP 403\)/,
+    // The wire client names errors by the code AWS sends (SDK v3 named this one AuthorizationErrorException).
+    deniedAs: /^AuthorizationError \(HTTP 403\)/,
     async drift() {
       const topicArn = (await sns.send(new CreateTopicCommand({ Name: `${PREFIX}-${randomUUID().slice(0, 8)}` }))).TopicArn!;
       const policy = openPolicy(topicArn, ['SNS:Subscribe', 'SNS:Receive']);

@@ -7,6 +7,9 @@
  * AmazonEventBridgeFullAccess fails with NoSuchEntity. The tests attach a customer managed
  * copy of its document (first statement, from the AWS managed policy reference) instead: the
  * handler then reads it live (GetPolicy + GetPolicyVersion). The AWS managed ARN path is unit-tested.
+ * Moto gap: GetPolicyVersion's Document comes back as plain JSON, where AWS URL-encodes it (as moto
+ * does for GetRolePolicy): the adapter's single decodeURIComponent leaves plain JSON without '%'
+ * unchanged, so these tests pass either way; the encoded form AWS sends is unit-tested (lib/aws/iam.test.ts).
  */
 import {
   AttachRolePolicyCommand,

@@ -18,14 +18,18 @@
  */
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { EXPIRES_AFTER_SECONDS, isDuplicateDelivery, type DuplicateDelivery } from '../../lib/responder/idempotency';
+import { dynamoDbService } from '../../lib/aws/wire/services';
+import { EXPIRES_AFTER_SECONDS, isDuplicateDelivery, KEY_PREFIX, type DuplicateDelivery } from '../../lib/responder/idempotency';
+import { WireDynamoDBPersistenceLayer } from '../../lib/responder/idempotency-store';
 import type { Outcome } from '../../lib/responder/respond';
 import { AlertDeliveryError } from '../../lib/responder/respond';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
-import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, wireTestConfig, type TestQueue } from './harness/aws';
 import { alertsFrom, coldStart, createAlertTopic, createIdempotencyTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 import { startMoto, type MotoHandle } from './harness/moto';
 import { busOpenToTheWorld, statementIdsOn } from './harness/buses';
@@ -175,5 +179,47 @@ describe('duplicate and concurrent delivery of one event (real handler, moto)', 
     const alerts = await alertsAfter(1);
     expect(alerts.map((a) => a.document.finding.remediation.reason)).toEqual([expect.stringMatching(/^already compliant/)]);
     expect((await records(table)).map((r) => r.status)).toEqual(['COMPLETED']);
+  });
+});
+
+describe('the persistence layer (wire client) against moto, beside Powertools’ own DynamoDBPersistenceLayer', () => {
+  /** Every item in a table, as DynamoDB holds it. */
+  const itemsIn = async (table: string) => (await dynamodb.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
+
+  /** Claim, a second claim, completion, a read and a release, with the table's items after each step. */
+  async function lifecycle(layer: WireDynamoDBPersistenceLayer | DynamoDBPersistenceLayer, table: string, change: { eventId: string }) {
+    layer.configure({ config: new IdempotencyConfig({ eventKeyJmesPath: 'eventId', throwOnNoIdempotencyKey: true, expiresAfterSeconds: EXPIRES_AFTER_SECONDS }), keyPrefix: KEY_PREFIX });
+    await layer.saveInProgress(change, 30_000);
+    const claimed = await itemsIn(table);
+    const secondClaim = await layer.saveInProgress(change, 30_000).catch((error: unknown) => error);
+    await layer.saveSuccess(change, { eventId: change.eventId, findings: [], suppressed: 0 });
+    const completed = await itemsIn(table);
+    const record: IdempotencyRecord = await layer.getRecord(change);
+    await layer.deleteRecord(change);
+    const released = await itemsIn(table);
+    return { claimed, secondClaim, completed, record, released };
+  }
+
+  it('stores the same items at each step, and a second claim fails with the record that holds the key', async () => {
+    // Prepare: a table for each layer on the atomic server; both write at the same (frozen) instant.
+    const [ours, theirs] = await Promise.all([createIdempotencyTable(dynamodb), createIdempotencyTable(dynamodb)]);
+    const wire = new WireDynamoDBPersistenceLayer(dynamoDbService(wireTestConfig({ endpoint: dynamoDbServer.endpoint })), { tableName: ours });
+    const powertools = new DynamoDBPersistenceLayer({ tableName: theirs, awsSdkV3Client: dynamodb });
+    const change = { eventId: randomUUID() };
+    const now = Date.now() + 0.5; // a fraction of a millisecond: :now is sent unrounded
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+
+    // Act
+    const [wireSteps, powertoolsSteps] = await Promise.all([lifecycle(wire, ours, change), lifecycle(powertools, theirs, change)]).finally(() => clock.mockRestore());
+
+    // Assess
+    expect(wireSteps).toEqual(powertoolsSteps);
+    expect(wireSteps.claimed).toEqual([expect.objectContaining({ status: { S: 'INPROGRESS' }, in_progress_expiration: { N: String(now + 30_000) } })]);
+    // moto returns the item with the failed condition (ReturnValuesOnConditionCheckFailure: ALL_OLD), as DynamoDB does.
+    expect(wireSteps.secondClaim).toBeInstanceOf(IdempotencyItemAlreadyExistsError);
+    expect((wireSteps.secondClaim as IdempotencyItemAlreadyExistsError).existingRecord?.getStatus()).toBe('INPROGRESS');
+    expect(wireSteps.completed).toEqual([expect.objectContaining({ status: { S: 'COMPLETED' }, data: { M: { eventId: { S: change.eventId }, findings: { L: [] }, suppressed: { N: '0' } } } })]);
+    expect(wireSteps.record.getStatus()).toBe('COMPLETED');
+    expect(wireSteps.released).toEqual([]);
   });
 });

@@ -10,9 +10,10 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import type { Outcome } from '../../lib/responder/respond';
+import { dynamoDbService } from '../../lib/aws/wire/services';
 import { dynamoDbLoopGuard } from '../../lib/safety/remediation-loop';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
-import { awsClientConfig, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { awsClientConfig, MOTO_ACCOUNT_ID, wireTestConfig, type TestQueue } from './harness/aws';
 import { startMoto } from './harness/moto';
 import { alertsFrom, coldStart, createAlertTopic, createStateTable, type Handler, eventBridgeEnvelope } from './harness/functions';
 import { statementIdsOn } from './harness/buses';
@@ -146,7 +147,7 @@ describe('remediation-loop protection (state table in moto)', () => {
       await client.send(
         new CreateTableCommand({ TableName: table, AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }),
       );
-      const guard = dynamoDbLoopGuard(client, table);
+      const guard = dynamoDbLoopGuard(dynamoDbService(wireTestConfig({ endpoint: server.endpoint })), table);
       const limits = { maxRemediations: 3, windowMinutes: 60 };
       const now = new Date();
 

@@ -2,21 +2,25 @@
  * Security Hub output against moto (BatchImportFindings, GetFindings): findings are imported
  * in the AWS Security Finding Format under a stable Id per control and resource, so a
  * recurrence updates the finding instead of adding one, and a remediated finding is archived
- * and resolved. moto has no BatchUpdateFindings: the resolve call is recorded by a wrapper
- * around the real adapter (its SDK request is checked with aws-sdk-client-mock in the last test).
+ * and resolved. The adapter runs on the functions' wire client; the SDK client here only reads
+ * back what moto stored. moto (5.2) has no BatchUpdateFindings: the resolve call is recorded by
+ * a wrapper around the real adapter, and its request is checked over a fake transport below.
  */
-import { BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { randomUUID } from 'node:crypto';
 import type { Finding } from '../../lib/controls/types';
 import { alertOf } from '../../lib/alerts/format';
 import { securityHubIdOf, securityHubSink, type SecurityHubPort } from '../../lib/alerts/security-hub';
 import { securityHubAdapter } from '../../lib/aws/security-hub';
-import { awsClientConfig, MOTO_ACCOUNT_ID } from './harness/aws';
+import { wireConfig } from '../../lib/aws/wire/client';
+import { securityHubService } from '../../lib/aws/wire/services';
+import type { HttpSend, WireRequest, WireResponse } from '../../lib/aws/wire/types';
+import { awsClientConfig, MOTO_ACCOUNT_ID, wireTestConfig } from './harness/aws';
 
 jest.setTimeout(60_000);
 
 const client = new SecurityHubClient(awsClientConfig());
+const securityHub = securityHubService(wireTestConfig());
 
 function recording(port: SecurityHubPort): SecurityHubPort & { resolved: Array<{ id: string; productArn: string; note: string }> } {
   const resolved: Array<{ id: string; productArn: string; note: string }> = [];
@@ -52,7 +56,7 @@ async function storedWithId(id: string): Promise<AwsSecurityFinding[]> {
 describe('Security Hub output (moto)', () => {
   it('imports a finding in ASFF, active and new', async () => {
     // Prepare
-    const port = recording(securityHubAdapter(client));
+    const port = recording(securityHubAdapter(securityHub));
     const sink = securityHubSink(port, { enabled: true, now: () => new Date('2026-03-01T10:00:05Z') });
     const finding = findingOn(`orders-${randomUUID().slice(0, 8)}`, 'planned', '2026-03-01T10:00:00Z');
 
@@ -83,7 +87,7 @@ describe('Security Hub output (moto)', () => {
 
   it('updates the same finding when it recurs, keeping when it was first seen', async () => {
     // Prepare
-    const port = recording(securityHubAdapter(client));
+    const port = recording(securityHubAdapter(securityHub));
     const bus = `orders-${randomUUID().slice(0, 8)}`;
     const first = findingOn(bus, 'planned', '2026-03-01T10:00:00Z');
     const again = findingOn(bus, 'planned', '2026-03-01T11:30:00Z');
@@ -107,7 +111,7 @@ describe('Security Hub output (moto)', () => {
 
   it('archives a remediated finding and resolves its workflow', async () => {
     // Prepare
-    const port = recording(securityHubAdapter(client));
+    const port = recording(securityHubAdapter(securityHub));
     const bus = `orders-${randomUUID().slice(0, 8)}`;
     const open = findingOn(bus, 'planned', '2026-03-01T10:00:00Z');
     const fixed = findingOn(bus, 'applied', '2026-03-01T10:05:00Z');
@@ -125,7 +129,7 @@ describe('Security Hub output (moto)', () => {
 
   it('creates a finding remediated at first sight already archived and resolved', async () => {
     // Prepare
-    const port = recording(securityHubAdapter(client));
+    const port = recording(securityHubAdapter(securityHub));
     const fixed = findingOn(`orders-${randomUUID().slice(0, 8)}`, 'applied', '2026-03-01T10:05:00Z');
 
     // Act
@@ -139,7 +143,7 @@ describe('Security Hub output (moto)', () => {
 
   it('imports nothing when the policy leaves Security Hub off (the default)', async () => {
     // Prepare
-    const port = recording(securityHubAdapter(client));
+    const port = recording(securityHubAdapter(securityHub));
     const finding = findingOn(`orders-${randomUUID().slice(0, 8)}`, 'planned', '2026-03-01T10:00:00Z');
 
     // Act
@@ -149,20 +153,42 @@ describe('Security Hub output (moto)', () => {
     expect(await storedWithId(securityHubIdOf(finding))).toEqual([]);
   });
 
-  it('resolves through BatchUpdateFindings (moto lacks it: checked with aws-sdk-client-mock)', async () => {
-    // Prepare
-    const mocked = mockClient(SecurityHubClient);
-    mocked.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [{ Id: 'x', ProductArn: 'p' }], UnprocessedFindings: [] });
-    try {
-      // Act
-      await securityHubAdapter(new SecurityHubClient({ region: 'us-east-1' })).resolve('x', 'p', 'Remediated by drift-responder: RemovePermission open');
+  /** Security Hub over a fake transport: each request is kept and answered with `answer`. */
+  function securityHubAnswering(answer: WireResponse) {
+    const sent: WireRequest[] = [];
+    const send: HttpSend = async (request) => {
+      sent.push(request);
+      return answer;
+    };
+    const service = securityHubService(wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} }));
+    return { service, sent };
+  }
 
-      // Assess
-      expect(mocked.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input)).toEqual([
-        { FindingIdentifiers: [{ Id: 'x', ProductArn: 'p' }], Workflow: { Status: 'RESOLVED' }, Note: { Text: 'Remediated by drift-responder: RemovePermission open', UpdatedBy: 'drift-responder' } },
-      ]);
-    } finally {
-      mocked.restore();
-    }
+  it('resolves through BatchUpdateFindings (moto lacks it: checked over a fake transport)', async () => {
+    // Prepare
+    const { service, sent } = securityHubAnswering({ status: 200, headers: {}, body: JSON.stringify({ ProcessedFindings: [{ Id: 'x', ProductArn: 'p' }], UnprocessedFindings: [] }) });
+
+    // Act
+    await securityHubAdapter(service).resolve('x', 'p', 'Remediated by drift-responder: RemovePermission open');
+
+    // Assess
+    expect(sent.map((r) => [r.method, r.url.href])).toEqual([['PATCH', 'https://securityhub.us-east-1.amazonaws.com/findings/batchupdate']]);
+    expect(JSON.parse(sent[0]!.body)).toEqual({
+      FindingIdentifiers: [{ Id: 'x', ProductArn: 'p' }],
+      Workflow: { Status: 'RESOLVED' },
+      Note: { Text: 'Remediated by drift-responder: RemovePermission open', UpdatedBy: 'drift-responder' },
+    });
+  });
+
+  it('fails the resolve when Security Hub leaves the finding unprocessed', async () => {
+    // Prepare
+    const unprocessed = { FindingIdentifier: { Id: 'x', ProductArn: 'p' }, ErrorCode: 'FindingNotFound', ErrorMessage: 'no such finding' };
+    const { service } = securityHubAnswering({ status: 200, headers: {}, body: JSON.stringify({ ProcessedFindings: [], UnprocessedFindings: [unprocessed] }) });
+
+    // Act
+    const resolving = securityHubAdapter(service).resolve('x', 'p', 'Remediated by drift-responder: RemovePermission open');
+
+    // Assess
+    await expect(resolving).rejects.toMatchObject({ name: 'SecurityHubImportError', message: 'BatchUpdateFindings did not resolve x: FindingNotFound no such finding' });
   });
 });

@@ -8,16 +8,17 @@
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { CreateEventBusCommand, DeleteEventBusCommand, DeleteRuleCommand, DescribeEventBusCommand, EventBridgeClient, ListTagsForResourceCommand, PutPermissionCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { resourceGroupsTagDirectory } from '../../lib/aws/tag-directory';
 import { liveTagSource } from '../../lib/aws/tags';
+import { eventBridgeService, snsService, taggingService } from '../../lib/aws/wire/services';
+import { cloudTrailService, kmsService, sqsService } from '../../lib/aws/wire/services';
 import type { TaggableResource } from '../../lib/tags/types';
 import { PUT_PERMISSION_LEGACY } from '../support/fixtures';
-import { awsClientConfig, motoEndpoint, MOTO_ACCOUNT_ID, type TestQueue } from './harness/aws';
+import { awsClientConfig, motoEndpoint, MOTO_ACCOUNT_ID, type TestQueue, wireTestConfig } from './harness/aws';
 import { alertsFrom, cloudTrailEnvelope, coldStart, createAlertTopic, createBaselineTable, setEnvironment } from './harness/functions';
 import { statementIdsOn } from './harness/buses';
 import { PRODUCTION_TAG_POLICY } from '../support/tag-policies';
@@ -142,7 +143,8 @@ describe('a resource only its tags protect, deleted (moto)', () => {
 });
 
 describe('reading tags live (moto)', () => {
-  const tagSource = liveTagSource({ eventBridge, kms, sqs, cloudTrail, sns });
+  const wire = wireTestConfig();
+  const tagSource = liveTagSource({ eventBridge: eventBridgeService(wire), kms: kmsService(wire), sqs: sqsService(wire), cloudTrail: cloudTrailService(wire), sns: snsService(wire) });
 
   it('reads the tags of a bus, rule, key, queue, trail and topic, each with its own service', async () => {
     // Prepare
@@ -197,7 +199,7 @@ describe('reading tags live (moto)', () => {
     const topic = (await sns.send(new CreateTopicCommand({ Name: `listed-${id}`, Tags: marker }))).TopicArn!;
 
     // Act
-    const listed = await resourceGroupsTagDirectory(new ResourceGroupsTaggingAPIClient(config)).taggedResources();
+    const listed = await resourceGroupsTagDirectory(taggingService(wireTestConfig())).taggedResources();
 
     // Assess
     const mine = [...listed].filter(([, tags]) => tags.Listing === id).map(([arn]) => arn).sort();

@@ -1,4 +1,4 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { JsonService } from '../../aws/wire/json';
 import { errorFields, type Logger } from '../../util/log';
 import { parseAlertDocument } from '../document';
 import { slackMessageOf, slackMessageOfText, type SlackMessage } from './blocks';
@@ -20,13 +20,13 @@ export interface WebhookUrlSource {
 }
 
 /** An SSM Parameter Store SecureString, read once per container (a failed read is retried next time). */
-export function ssmWebhookUrl(client: SSMClient, parameterName: string): WebhookUrlSource {
+export function ssmWebhookUrl(ssm: JsonService, parameterName: string): WebhookUrlSource {
   let cached: Promise<string> | undefined;
   return {
     iamActions: ['ssm:GetParameter'],
     url() {
       cached ??= (async () => {
-        const out = await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
+        const out = await ssm.call<{ Parameter?: { Value?: string } }>('GetParameter', { Name: parameterName, WithDecryption: true });
         return validWebhookUrl(out.Parameter?.Value, parameterName);
       })().catch((error: unknown) => {
         cached = undefined;

@@ -1,6 +1,6 @@
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { jsonLogger } from '../../util/log';
-import { sdkClientConfig } from '../../aws/client-config';
+import { wireConfig } from '../../aws/wire/client';
+import { ssmService } from '../../aws/wire/services';
 import { SlackConfigurationError, ssmWebhookUrl, type NotifierDeps } from './notifier';
 
 /** The Slack notifier's dependencies: SLACK_WEBHOOK_PARAMETER names the SecureString holding the webhook URL. */
@@ -8,7 +8,7 @@ export function slackNotifierDepsFromEnvironment(env: NodeJS.ProcessEnv = proces
   const name = env.SLACK_WEBHOOK_PARAMETER;
   if (!name) throw new SlackConfigurationError('environment variable SLACK_WEBHOOK_PARAMETER (the SSM parameter name) is not set');
   return {
-    webhook: ssmWebhookUrl(new SSMClient(sdkClientConfig(env)), name),
+    webhook: ssmWebhookUrl(ssmService(wireConfig(env)), name),
     log: jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME }),
   };
 }

@@ -1,5 +1,5 @@
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { isThrottling, isTransient } from '../errors';
+import { defaultProvider } from '../lambda-credentials';
 import { resolveEndpoint, type ResolvedEndpoint, type ServiceAddress } from './endpoint';
 import { AwsServiceError } from './errors';
 import { nodeHttpSend } from './http';
@@ -36,9 +36,9 @@ const MAX_DELAY_MS = 20_000;
 
 /**
  * The configuration of the functions' calls, from their environment. DRIFT_SDK_REQUEST_TIMEOUT_MS
- * shortens the request timeout (tests). Credentials: in the function bundles the Lambda chain
- * (lib/aws/lambda-credentials.ts, substituted at bundle time), elsewhere (the CLI, tests) the
- * SDK's full chain: profiles, SSO, environment.
+ * shortens the request timeout (tests). Credentials: the Lambda chain (lib/aws/lambda-credentials.ts:
+ * environment, then the container endpoint); the command line passes the SDK's full chain
+ * (profiles, SSO) as `credentials`.
  */
 export function wireConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WireConfig> = {}): WireConfig {
   const override = Number(env.DRIFT_SDK_REQUEST_TIMEOUT_MS);

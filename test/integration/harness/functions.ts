@@ -74,10 +74,10 @@ export async function createBaselineTable(client: DynamoDBClient = dynamodb()): 
   return table;
 }
 
-/** The stack's generic state table (serverless/resources/state.yml: partition key `pk`, TTL `expiresAt`); returns its name. */
-export async function createStateTable(): Promise<string> {
+/** The stack's generic state table (serverless/resources/state.yml: partition key `pk`, TTL `expiresAt`), on the shared server or on `client`'s; returns its name. */
+export async function createStateTable(client: DynamoDBClient = dynamodb()): Promise<string> {
   const table = `state-${randomUUID()}`;
-  await dynamodb().send(
+  await client.send(
     new CreateTableCommand({
       TableName: table,
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
@@ -85,7 +85,7 @@ export async function createStateTable(): Promise<string> {
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  await dynamodb().send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
+  await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
   return table;
 }
 

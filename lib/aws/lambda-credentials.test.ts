@@ -1,7 +1,6 @@
 /**
- * lib/aws/lambda-credentials.ts replaces the SDK's default credential chain in the function
- * bundles (the lambda-credentials plugin of serverless/esbuild-plugins.cjs). It must give a
- * function the credentials Lambda gives it: environment variables first, then the container
+ * lib/aws/lambda-credentials.ts is the functions' credential chain (the default of
+ * lib/aws/wire/client.ts wireConfig). It must give a function the credentials Lambda gives it: environment variables first, then the container
  * credentials endpoint, memoized until five minutes before they expire, and it must not fail
  * before it is asked (an eager chain once threw while the clients were being constructed).
  */
@@ -10,8 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { defaultProvider } from '../../../lib/aws/lambda-credentials';
+import { defaultProvider } from './lambda-credentials';
 
 /** Every variable the chain reads, so a developer's or CI's own credentials cannot leak in. */
 const CREDENTIAL_VARIABLES = [
@@ -208,30 +206,5 @@ describe('defaultProvider', () => {
     // Assess
     expect(server.requests).toHaveLength(requests);
     expect(credentials.accessKeyId).toBe(accessKeyId);
-  });
-});
-
-describe('defaultProvider as an SDK client credentialDefaultProvider', () => {
-  it("gives the client the container endpoint's credentials, called with the client's config", async () => {
-    // Prepare
-    endpoint = await credentialsEndpoint(new Date('2099-01-01T00:00:00Z'));
-    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = endpoint.url;
-    const client = new SNSClient({ region: 'us-east-1', credentialDefaultProvider: defaultProvider });
-
-    // Act
-    const credentials = await client.config.credentials();
-
-    // Assess
-    expect(credentials).toMatchObject({ accessKeyId: 'ASIACONTAINER1', sessionToken: 'container-token-1' });
-    expect(endpoint.requests).toHaveLength(1);
-  });
-
-  it('lets a client be constructed where there are no credentials, and fails its first request instead', async () => {
-    // Act
-    const construct = () => new SNSClient({ region: 'us-east-1', credentialDefaultProvider: defaultProvider });
-
-    // Assess
-    expect(construct).not.toThrow();
-    await expect(construct().config.credentials()).rejects.toMatchObject({ name: 'CredentialsProviderError' });
   });
 });
