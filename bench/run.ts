@@ -150,21 +150,58 @@ function functionsOf(template: any): Array<{ name: string; handler: string; env:
     }));
 }
 
-function coldLoad(file: string, env: Record<string, string>): { processMs: number[]; requireMs: number[]; error?: string } {
-  const processMs: number[] = [];
-  const requireMs: number[] = [];
+/** One fresh `node` process requiring `file` with `env`: spawn-to-exit time and the require's own time. */
+function loadOnce(file: string, env: Record<string, string>): { processMs: number; requireMs?: number; error?: string } {
   const script = `const t=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t))`;
-  for (let i = 0; i < COLD_RUNS; i += 1) {
-    const started = performance.now();
-    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
-    processMs.push(performance.now() - started);
-    if (result.status !== 0) {
-      const thrown = result.stderr.split('\n').find((l) => /^\w*Error\b/.test(l)) ?? result.stderr.trim().split('\n').pop() ?? '';
-      return { processMs, requireMs, error: thrown.slice(0, 200) };
-    }
-    requireMs.push(Number(result.stdout));
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  const processMs = performance.now() - started;
+  if (result.status !== 0) {
+    const thrown = result.stderr.split('\n').find((l) => /^\w*Error\b/.test(l)) ?? result.stderr.trim().split('\n').pop() ?? '';
+    return { processMs, error: thrown.slice(0, 200) };
   }
-  return { processMs, requireMs };
+  return { processMs, requireMs: Number(result.stdout) };
+}
+
+interface ColdTarget {
+  readonly name: string;
+  readonly file: string;
+  env: Record<string, string>;
+}
+
+/**
+ * Cold loads of every target, interleaved: round after round, the empty handler then each
+ * target once, so a change in the shared machine's load moves the empty handler and the
+ * targets alike, and each ratio compares medians taken over the same minutes.
+ */
+function coldLoads(empty: string, targets: ColdTarget[]): { empty: number[]; emptyRequire: number[]; runs: Map<string, { processMs: number[]; requireMs: number[]; error?: string }> } {
+  // A variable the stage leaves unset (an optional integration): a placeholder, found by loading once.
+  for (const target of targets) {
+    for (let tries = 0; tries < 5; tries += 1) {
+      const missing = /environment variable (\w+)/.exec(loadOnce(target.file, target.env).error ?? '')?.[1];
+      if (!missing || (target.env[missing] ?? '') !== '') break;
+      target.env[missing] = `bench-placeholder-${missing.toLowerCase()}`;
+    }
+  }
+  const emptyMs: number[] = [];
+  const emptyRequire: number[] = [];
+  const runs = new Map(targets.map((t) => [t.name, { processMs: [] as number[], requireMs: [] as number[], error: undefined as string | undefined }]));
+  for (let round = 0; round < COLD_RUNS; round += 1) {
+    const base = loadOnce(empty, {});
+    emptyMs.push(base.processMs);
+    if (base.requireMs !== undefined) emptyRequire.push(base.requireMs);
+    for (const target of targets) {
+      const into = runs.get(target.name)!;
+      if (into.error) continue;
+      const once = loadOnce(target.file, target.env);
+      if (once.error) into.error = once.error;
+      else {
+        into.processMs.push(once.processMs);
+        into.requireMs.push(once.requireMs!);
+      }
+    }
+  }
+  return { empty: emptyMs, emptyRequire, runs };
 }
 
 async function bundles(): Promise<void> {
@@ -191,80 +228,72 @@ async function bundles(): Promise<void> {
   const policy = readFileSync(path.join(unpacked, 'policy.json'));
   const empty = path.join(out, 'empty-handler.js');
   writeFileSync(empty, 'exports.handler = async () => ({});\n');
-  const emptyRuns = coldLoad(empty, {});
-  const emptyProcess = median(emptyRuns.processMs);
-  row(`cold start, empty handler (median of ${COLD_RUNS} fresh node processes)`, `${fmt(emptyProcess, 1)} ms process, ${fmt(median(emptyRuns.requireMs), 2)} ms require`);
+  const targets: ColdTarget[] = [];
   for (const fn of functionsOf(template)) {
     const file = path.join(unpacked, `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.js`);
     const code = readFileSync(file);
     const zipName = zips.find((z) => z === `${fn.name.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase())}.zip`);
     const zipped = zipName ? statSync(path.join(out, zipName)).size : deflateRawSync(code, { level: 9 }).length + deflateRawSync(policy, { level: 9 }).length;
     row(`bundle ${fn.handler} (deployed zip: own bundle + policy.json)`, `${kb(zipped)} (${kb(code.length)} minified)`, '< 150 KB', verdict(zipped < 150 * 1024, `${kb(zipped - 150 * 1024)} over`));
-    const env: Record<string, string> = { ...fn.env, LAMBDA_TASK_ROOT: unpacked, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-    let runs = coldLoad(file, env);
-    // A variable the stage leaves unset (an optional integration): give it a placeholder and load again.
-    for (let tries = 0; runs.error && tries < 5; tries += 1) {
-      const missing = /environment variable (\w+)/.exec(runs.error)?.[1];
-      if (!missing || (env[missing] ?? '') !== '') break;
-      env[missing] = `bench-placeholder-${missing.toLowerCase()}`;
-      runs = coldLoad(file, env);
-    }
+    targets.push({ name: `cold start ${fn.handler}`, file, env: { ...fn.env, LAMBDA_TASK_ROOT: unpacked, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  }
+  const references = await referenceBundles(out);
+  const measured = coldLoads(empty, [...targets, ...references.map((r) => r.target)]);
+  const emptyProcess = median(measured.empty);
+  row(`cold start, empty handler (median of ${COLD_RUNS} fresh node processes, interleaved with the rows below)`, `${fmt(emptyProcess, 1)} ms process, ${fmt(median(measured.emptyRequire), 2)} ms require`);
+  for (const target of targets) {
+    const runs = measured.runs.get(target.name)!;
     if (runs.error) {
-      row(`cold start ${fn.handler}`, `failed to load: ${runs.error}`);
+      row(target.name, `failed to load: ${runs.error}`);
       continue;
     }
     const ratio = median(runs.processMs) / emptyProcess;
+    row(`${target.name} (median of ${COLD_RUNS})`, `${fmt(median(runs.processMs), 1)} ms process (${fmt(ratio, 2)} x empty), ${fmt(median(runs.requireMs), 1)} ms require`, '<= 2 x empty', verdict(ratio <= 2, `${fmt(ratio, 2)} x`));
+  }
+  for (const reference of references) {
+    const runs = measured.runs.get(reference.target.name)!;
+    const ratio = median(runs.processMs) / emptyProcess;
     row(
-      `cold start ${fn.handler} (median of ${COLD_RUNS})`,
-      `${fmt(median(runs.processMs), 1)} ms process (${fmt(ratio, 2)} x empty), ${fmt(median(runs.requireMs), 1)} ms require`,
-      '<= 2 x empty',
-      verdict(ratio <= 2, `${fmt(ratio, 2)} x`),
+      reference.target.name,
+      `${reference.size}; ${runs.error ? `failed to load: ${runs.error}` : `${fmt(median(runs.processMs), 1)} ms process (${fmt(ratio, 2)} x empty), ${fmt(median(runs.requireMs), 1)} ms require`}`,
     );
   }
-  await sdkFloor(out, emptyProcess);
   rmSync(out, { recursive: true, force: true });
 }
 
 /**
  * Where the limits are: what any signed HTTPS call to AWS loads, the smallest function that
  * calls AWS through our own client (lib/aws/wire) and the same through SDK v3 (why the functions
- * do not use it), built with the functions' own esbuild options and plugins
- * (scripts/esbuild-options.cjs). Whatever a function does beyond these costs what the rows
- * above show over them.
+ * do not use it), built with the functions' own esbuild options.
  */
-async function sdkFloor(out: string, emptyProcess: number): Promise<void> {
+async function referenceBundles(out: string): Promise<Array<{ target: ColdTarget; size: string }>> {
   const entries = {
     'node:https + node:crypto only (what any signed AWS call loads)': `import { request } from 'node:https';
 import { createHmac } from 'node:crypto';
 export const handler = async () => [typeof request, typeof createHmac];`,
-    'one SDK client (SNS Publish)': `import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-const sns = new SNSClient({});
-export const handler = async () => sns.send(new PublishCommand({ TopicArn: process.env.TOPIC, Message: 'x' }));`,
     'our own client (lib/aws/wire), one SNS Publish: what the functions use': `import { wireConfig } from ${JSON.stringify(path.join(ROOT, 'lib/aws/wire/client'))};
 import { snsService } from ${JSON.stringify(path.join(ROOT, 'lib/aws/wire/services'))};
 const sns = snsService(wireConfig());
 export const handler = async () => sns.call('Publish', { TopicArn: process.env.TOPIC, Message: 'x' });`,
-    'one SDK client + zod/mini (the event parser)': `import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod/mini';
+    'one SDK v3 client (SNS Publish)': `import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 const sns = new SNSClient({});
-const event = z.object({ id: z.string() });
-export const handler = async (e) => sns.send(new PublishCommand({ TopicArn: process.env.TOPIC, Message: event.parse(e).id }));`,
+export const handler = async () => sns.send(new PublishCommand({ TopicArn: process.env.TOPIC, Message: 'x' }));`,
   };
   const { functionBuildOptions } = require(path.join(ROOT, 'scripts', 'esbuild-options.cjs'));
+  const references: Array<{ target: ColdTarget; size: string }> = [];
   for (const [name, source] of Object.entries(entries)) {
-    const dir = mkdtempSync(path.join(out, 'floor-'));
+    const dir = mkdtempSync(path.join(out, 'reference-'));
     const entry = path.join(dir, 'entry.mjs');
     writeFileSync(entry, source);
-    const file = path.join(dir, 'floor.js');
+    const file = path.join(dir, 'reference.js');
     await build({ ...functionBuildOptions(), entryPoints: [entry], outfile: file, absWorkingDir: ROOT, nodePaths: [path.join(ROOT, 'node_modules')], logLevel: 'error' });
     const code = readFileSync(file);
-    const runs = coldLoad(file, { AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
-    const ratio = median(runs.processMs) / emptyProcess;
-    row(
-      `reference: ${name}, same build`,
-      `${kb(deflateRawSync(code, { level: 9 }).length)} zipped (${kb(code.length)} minified); ${fmt(median(runs.processMs), 1)} ms process (${fmt(ratio, 2)} x empty), ${fmt(median(runs.requireMs), 1)} ms require`,
-    );
+    references.push({
+      target: { name: `reference: ${name}, same build`, file, env: { AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      size: `${kb(deflateRawSync(code, { level: 9 }).length)} zipped (${kb(code.length)} minified)`,
+    });
   }
+  return references;
 }
 
 function latency(): void {

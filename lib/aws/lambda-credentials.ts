@@ -4,7 +4,8 @@
 // endpoint, AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI. Profiles, SSO, credential
 // processes and web identity have no place in a function and are left out. Written on node:http
 // alone: the SDK's providers would bring its runtime back into every bundle.
-import { readFile } from 'node:fs/promises';
+// node:fs, not node:fs/promises: the functions load node:fs already (the policy), fs/promises costs ~2 ms of cold start.
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AwsCredentials, CredentialProvider } from './wire/types';
@@ -48,8 +49,9 @@ function containerEndpoint(env: NodeJS.ProcessEnv): URL | undefined {
   return url;
 }
 
-async function authorizationOf(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  if (env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) return (await readFile(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, 'utf8')).trim();
+function authorizationOf(env: NodeJS.ProcessEnv): string | undefined {
+  // A token file of a few bytes on local disk, read when credentials are fetched (rarely).
+  if (env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) return readFileSync(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, 'utf8').trim();
   return env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
 }
 
@@ -67,7 +69,7 @@ function get(url: URL, headers: Record<string, string>): Promise<{ status: numbe
 }
 
 async function fromContainerEndpoint(url: URL, env: NodeJS.ProcessEnv): Promise<AwsCredentials> {
-  const authorization = await authorizationOf(env);
+  const authorization = authorizationOf(env);
   let lastError: unknown;
   for (let attempt = 1; attempt <= ENDPOINT_ATTEMPTS; attempt += 1) {
     try {

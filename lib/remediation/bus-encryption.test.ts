@@ -5,9 +5,9 @@
  * EventBridge's JSON answers scripted and the requests as they would go on the wire recorded.
  */
 import { eventBusSettingsAdapter } from '../aws/event-bus-settings';
-import { wireConfig } from '../aws/wire/client';
 import { eventBridgeService } from '../aws/wire/services';
-import type { HttpSend, WireRequest, WireResponse } from '../aws/wire/types';
+import type { WireResponse } from '../aws/wire/types';
+import { scriptedTransport } from '../../test/support/scripted-transport';
 import { restoreBusEncryptionRemediator } from './bus-encryption';
 import { NoBaselineError } from './no-baseline';
 
@@ -16,30 +16,27 @@ const DLQ = 'arn:aws:sqs:us-east-1:123456789012:orders-bus-dlq';
 
 const json = (status: number, body: object): WireResponse => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
 
-/** EventBridge over a fake transport: each operation answers from its script, in order (the last answer repeats). */
-function scriptedEventBridge(script: Record<string, WireResponse[]>) {
-  const requests: Array<{ operation: string; input: unknown }> = [];
-  const send: HttpSend = async (request: WireRequest) => {
-    const operation = (request.headers['x-amz-target'] ?? '').replace(/^AWSEvents\./, '');
-    requests.push({ operation, input: JSON.parse(request.body) });
-    const answers = script[operation];
-    if (!answers) return json(400, { __type: 'UnknownOperationException', message: `${operation} is not scripted` });
-    return (answers.length > 1 ? answers.shift() : answers[0]) as WireResponse;
+/** EventBridge over a fake transport answering in order, and each request's operation and input as EventBridge reads them. */
+function scriptedEventBridge(...answers: WireResponse[]) {
+  const { sent, config } = scriptedTransport(...answers);
+  const requested = () => sent.map((request) => ({ operation: (request.headers['x-amz-target'] ?? '').replace(/^AWSEvents\./, ''), input: JSON.parse(request.body) as unknown }));
+  return {
+    service: eventBridgeService(config()),
+    get requests() {
+      return requested();
+    },
+    inputsOf: (operation: string) => requested().filter((r) => r.operation === operation).map((r) => r.input),
   };
-  const service = eventBridgeService(wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} }));
-  return { service, requests, inputsOf: (operation: string) => requests.filter((r) => r.operation === operation).map((r) => r.input) };
 }
 
 describe('restore-bus-encryption (UpdateEventBus over a fake transport: moto lacks it)', () => {
   it('puts the baseline key and DLQ back, keeping the live description and log config', async () => {
     // Prepare
-    const events = scriptedEventBridge({
-      DescribeEventBus: [
-        json(200, { Name: 'orders', Description: 'orders bus', LogConfig: { Level: 'ERROR', IncludeDetail: 'NONE' }, CreationTime: 1.7e9 }),
-        json(200, { Name: 'orders', Description: 'orders bus', KmsKeyIdentifier: CMK, DeadLetterConfig: { Arn: DLQ } }),
-      ],
-      UpdateEventBus: [json(200, {})],
-    });
+    const events = scriptedEventBridge(
+      json(200, { Name: 'orders', Description: 'orders bus', LogConfig: { Level: 'ERROR', IncludeDetail: 'NONE' }, CreationTime: 1.7e9 }), // DescribeEventBus: live
+      json(200, {}), // UpdateEventBus
+      json(200, { Name: 'orders', Description: 'orders bus', KmsKeyIdentifier: CMK, DeadLetterConfig: { Arn: DLQ } }), // DescribeEventBus: after
+    );
     const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(events.service));
     const plan = { kind: 'restore-bus-encryption', busName: 'orders', settings: { kmsKeyIdentifier: CMK, deadLetterArn: DLQ } } as const;
 
@@ -58,7 +55,7 @@ describe('restore-bus-encryption (UpdateEventBus over a fake transport: moto lac
 
   it('reads a bus that no longer exists as gone', async () => {
     // Prepare
-    const events = scriptedEventBridge({ DescribeEventBus: [json(400, { __type: 'ResourceNotFoundException', message: 'Event bus orders does not exist.' })] });
+    const events = scriptedEventBridge(json(400, { __type: 'ResourceNotFoundException', message: 'Event bus orders does not exist.' }));
     const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(events.service));
 
     // Act
@@ -71,7 +68,7 @@ describe('restore-bus-encryption (UpdateEventBus over a fake transport: moto lac
 
   it('says "no baseline" and calls nothing when there is none', async () => {
     // Prepare
-    const events = scriptedEventBridge({ UpdateEventBus: [json(200, {})] });
+    const events = scriptedEventBridge(json(200, {})); // an UpdateEventBus would succeed: only the recorded requests tell
     const remediator = restoreBusEncryptionRemediator(eventBusSettingsAdapter(events.service));
     const plan = { kind: 'restore-bus-encryption', busName: 'orders', noBaseline: 'no baseline of this bus is stored' } as const;
 

@@ -1,7 +1,7 @@
-import { wireConfig } from '../aws/wire/client';
 import { jsonService, type JsonService } from '../aws/wire/json';
 import { EVENTBRIDGE } from '../aws/wire/services';
-import type { HttpSend, WireResponse } from '../aws/wire/types';
+import type { WireResponse } from '../aws/wire/types';
+import { scriptedTransport } from '../../test/support/scripted-transport';
 import { rateLimited } from './rate-limit';
 
 const answer = (status: number, body: object): WireResponse => ({ status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
@@ -54,17 +54,15 @@ describe('rateLimited', () => {
 
   it('takes one token per operation, not per retried attempt', async () => {
     // Prepare: a real EventBridge service over a transport that answers two 500s, then the page.
-    const answers = [answer(500, { __type: 'InternalException', message: 'oops' }), answer(500, { __type: 'InternalException' }), answer(200, { Rules: [] })];
-    const send: HttpSend = jest.fn(async () => answers.shift() as WireResponse);
-    const config = wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} });
+    const { sent, config } = scriptedTransport(answer(500, { __type: 'InternalException', message: 'oops' }), answer(500, { __type: 'InternalException' }), answer(200, { Rules: [] }));
     const bucket = countingBucket();
 
     // Act
-    const page = await rateLimited(jsonService(EVENTBRIDGE, config), bucket).call('ListRules', {});
+    const page = await rateLimited(jsonService(EVENTBRIDGE, config()), bucket).call('ListRules', {});
 
     // Assess
     expect(page).toEqual({ Rules: [] });
-    expect(send).toHaveBeenCalledTimes(3);
+    expect(sent).toHaveLength(3);
     expect(bucket.taken).toBe(1);
   });
 });

@@ -1,9 +1,9 @@
-import { wireConfig } from '../aws/wire/client';
 import { lambdaService } from '../aws/wire/services';
-import type { HttpSend, WireRequest, WireResponse } from '../aws/wire/types';
+import type { WireRequest, WireResponse } from '../aws/wire/types';
 import type { Finding } from '../controls/types';
 import type { Outcome } from '../responder/respond';
 import { silentLogger } from '../util/log';
+import { scriptedTransport } from '../../test/support/scripted-transport';
 import { lambdaSweepTrigger, sweepAfterTrailRestart, type SweepTrigger } from './trigger';
 
 const TRAIL = 'arn:aws:cloudtrail:us-east-1:123456789012:trail/management';
@@ -45,13 +45,8 @@ describe('a sweep right after a trail-stopped remediation', () => {
 
   // Lambda over a fake transport: moto runs no function code here, and the request on the wire is what matters.
   function lambdaAnswering(answer: WireResponse) {
-    const sent: WireRequest[] = [];
-    const send: HttpSend = async (request) => {
-      sent.push(request);
-      return answer;
-    };
-    const lambda = lambdaService(wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} }));
-    return { lambda, sent };
+    const { sent, config } = scriptedTransport(answer);
+    return { lambda: lambdaService(config()), sent };
   }
 
   it('invokes the sweep function asynchronously with the reason: Invoke, InvocationType Event, answered 202 with no body', async () => {

@@ -12,9 +12,9 @@ import type { Finding } from '../../lib/controls/types';
 import { alertOf } from '../../lib/alerts/format';
 import { securityHubIdOf, securityHubSink, type SecurityHubPort } from '../../lib/alerts/security-hub';
 import { securityHubAdapter } from '../../lib/aws/security-hub';
-import { wireConfig } from '../../lib/aws/wire/client';
 import { securityHubService } from '../../lib/aws/wire/services';
-import type { HttpSend, WireRequest, WireResponse } from '../../lib/aws/wire/types';
+import type { WireResponse } from '../../lib/aws/wire/types';
+import { scriptedTransport } from '../support/scripted-transport';
 import { awsClientConfig, MOTO_ACCOUNT_ID, wireTestConfig } from './harness/aws';
 
 jest.setTimeout(60_000);
@@ -153,15 +153,10 @@ describe('Security Hub output (moto)', () => {
     expect(await storedWithId(securityHubIdOf(finding))).toEqual([]);
   });
 
-  /** Security Hub over a fake transport: each request is kept and answered with `answer`. */
+  /** Security Hub over a fake transport: the one request is kept and answered with `answer`. */
   function securityHubAnswering(answer: WireResponse) {
-    const sent: WireRequest[] = [];
-    const send: HttpSend = async (request) => {
-      sent.push(request);
-      return answer;
-    };
-    const service = securityHubService(wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} }));
-    return { service, sent };
+    const { sent, config } = scriptedTransport(answer);
+    return { service: securityHubService(config()), sent };
   }
 
   it('resolves through BatchUpdateFindings (moto lacks it: checked over a fake transport)', async () => {

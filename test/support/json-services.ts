@@ -1,6 +1,6 @@
-import { wireConfig } from '../../lib/aws/wire/client';
 import { jsonService, type JsonService, type JsonServiceSpec } from '../../lib/aws/wire/json';
-import type { HttpSend, WireRequest, WireResponse } from '../../lib/aws/wire/types';
+import type { WireResponse } from '../../lib/aws/wire/types';
+import { scriptedTransport } from './scripted-transport';
 
 /** One call an adapter made: the operation and its input, as the service received them. */
 export interface RecordedCall {
@@ -32,15 +32,8 @@ export function fakeJsonService(answer: (operation: string, input: Record<string
  * functions, no network.
  */
 export function scriptedJsonService(spec: JsonServiceSpec, ...answers: Array<Partial<WireResponse>>) {
-  const sent: WireRequest[] = [];
-  const send: HttpSend = async (request) => {
-    sent.push(request);
-    const answer = answers[sent.length - 1];
-    if (answer === undefined) throw new Error(`unexpected request #${sent.length}: ${request.headers['x-amz-target']}`);
-    return { status: 200, headers: {}, body: '', ...answer };
-  };
-  const config = wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} });
-  return { service: jsonService(spec, config), sent };
+  const { sent, config } = scriptedTransport(...answers);
+  return { service: jsonService(spec, config()), sent };
 }
 
 /** A JSON-protocol error answer as AWS sends it: the code namespaced in `__type`. */

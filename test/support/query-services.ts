@@ -1,6 +1,6 @@
-import { wireConfig } from '../../lib/aws/wire/client';
 import { queryService, type QueryServiceSpec } from '../../lib/aws/wire/query-service';
-import type { HttpSend, WireRequest, WireResponse } from '../../lib/aws/wire/types';
+import type { WireResponse } from '../../lib/aws/wire/types';
+import { scriptedTransport } from './scripted-transport';
 
 /**
  * The real query-protocol client of `spec` (awsQuery or ec2Query) over a transport answering from
@@ -9,16 +9,9 @@ import type { HttpSend, WireRequest, WireResponse } from '../../lib/aws/wire/typ
  * form fields, decoded, so a test can check what went on the wire.
  */
 export function scriptedQueryService(spec: QueryServiceSpec, ...answers: Array<Partial<WireResponse>>) {
-  const sent: WireRequest[] = [];
-  const send: HttpSend = async (request) => {
-    sent.push(request);
-    const answer = answers[sent.length - 1];
-    if (answer === undefined) throw new Error(`unexpected request #${sent.length}: ${request.body.slice(0, 80)}`);
-    return { status: 200, headers: {}, body: '', ...answer };
-  };
-  const config = wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} });
+  const { sent, config } = scriptedTransport(...answers);
   const forms = () => sent.map((request) => Object.fromEntries(new URLSearchParams(request.body)));
-  return { service: queryService(spec, config), sent, forms };
+  return { service: queryService(spec, config()), sent, forms };
 }
 
 /** An awsQuery answer as AWS sends it: `<ActionResponse><ActionResult>...</ActionResult><ResponseMetadata/></ActionResponse>`. */

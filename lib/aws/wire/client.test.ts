@@ -1,35 +1,27 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isTransient } from '../errors';
-import { wireConfig, type WireConfig } from './client';
+import { scriptedTransport, type ScriptedTransport } from '../../../test/support/scripted-transport';
+import type { WireConfig } from './client';
 import { AwsServiceError, MalformedResponseError } from './errors';
 import { nodeHttpSend, TimeoutError } from './http';
 import { encodeLabel, jsonService, restJsonService, restPath } from './json';
 import { KMS, SECURITYHUB } from './services';
-import type { HttpSend, WireRequest, WireResponse } from './types';
+import type { WireResponse } from './types';
 
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' };
 
-/** A transport that answers from a script, one answer (or thrown error) per request, and keeps what it was sent. */
-function scriptedSend(...answers: Array<Partial<WireResponse> | Error>) {
-  const sent: WireRequest[] = [];
-  const send: HttpSend = async (request) => {
-    sent.push(request);
-    const answer = answers[sent.length - 1];
-    if (answer === undefined) throw new Error(`unexpected request #${sent.length}`);
-    if (answer instanceof Error) throw answer;
-    return { status: 200, headers: {}, body: '', ...answer };
-  };
-  return { send, sent };
-}
-
-function configWith(send: HttpSend, overrides: Partial<WireConfig> = {}) {
+/**
+ * The configuration over a scripted transport, and what it was sent: eu-west-1, CREDENTIALS (with a
+ * session token), a fixed clock, backoff at its cap (random() = 1), and the delays it would sleep kept.
+ */
+function configWith({ config, sent }: ScriptedTransport, overrides: Partial<WireConfig> = {}) {
   const sleeps: number[] = [];
-  const config = wireConfig(
-    { AWS_REGION: 'eu-west-1' },
-    { send, credentials: async () => CREDENTIALS, sleep: async (ms) => void sleeps.push(ms), random: () => 1, now: () => new Date('2026-11-29T12:00:00Z'), ...overrides },
-  );
-  return { config, sleeps };
+  return {
+    config: config({ credentials: async () => CREDENTIALS, sleep: async (ms) => void sleeps.push(ms), random: () => 1, now: () => new Date('2026-11-29T12:00:00Z'), ...overrides }, { AWS_REGION: 'eu-west-1' }),
+    sleeps,
+    sent,
+  };
 }
 
 const errorAnswer = (status: number, code: string, message = 'nope'): Partial<WireResponse> => ({ status, body: JSON.stringify({ __type: `com.amazonaws.kms#${code}`, message }) });
@@ -37,8 +29,7 @@ const networkError = (code: string) => Object.assign(new Error(`connect ${code} 
 
 describe('jsonService', () => {
   it('POSTs the input as JSON to the regional endpoint, named by X-Amz-Target, signed', async () => {
-    const { send, sent } = scriptedSend({ status: 200, body: '{"KeyMetadata":{"KeyId":"k-1","Enabled":true}}' });
-    const { config } = configWith(send);
+    const { config, sent } = configWith(scriptedTransport({ status: 200, body: '{"KeyMetadata":{"KeyId":"k-1","Enabled":true}}' }));
 
     const output = await jsonService(KMS, config).call<{ KeyMetadata: { KeyId: string } }>('DescribeKey', { KeyId: 'alias/x' });
 
@@ -54,9 +45,9 @@ describe('jsonService', () => {
   });
 
   it('answers an empty body as an empty output', async () => {
-    const { send } = scriptedSend({ status: 200, body: '' });
+    const { config } = configWith(scriptedTransport({ status: 200, body: '' }));
 
-    await expect(jsonService(KMS, configWith(send).config).call('EnableKey', { KeyId: 'k' })).resolves.toEqual({});
+    await expect(jsonService(KMS, config).call('EnableKey', { KeyId: 'k' })).resolves.toEqual({});
   });
 
   it.each([
@@ -64,24 +55,23 @@ describe('jsonService', () => {
     ['the X-Amzn-Errortype header, without its suffix', { status: 400, headers: { 'x-amzn-errortype': 'AccessDeniedException:http://internal.amazon.com/' }, body: '{"Message":"denied"}' }, 'AccessDeniedException', 'denied'],
     ['the body’s code (restJson)', { status: 404, body: '{"code":"ResourceNotFoundException","message":"gone"}' }, 'ResourceNotFoundException', 'gone'],
   ])('names an error by %s, with its status and message', async (_case, answer, name, message) => {
-    const { send } = scriptedSend({ ...answer, headers: { 'x-amzn-requestid': 'req-1', ...(answer as Partial<WireResponse>).headers } });
+    const { config } = configWith(scriptedTransport({ ...answer, headers: { 'x-amzn-requestid': 'req-1', ...(answer as Partial<WireResponse>).headers } }));
 
-    const error = await jsonService(KMS, configWith(send).config).call('DescribeKey', { KeyId: 'k' }).catch((e: unknown) => e);
+    const error = await jsonService(KMS, config).call('DescribeKey', { KeyId: 'k' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(AwsServiceError);
     expect(error).toMatchObject({ name, message, $fault: 'client', $metadata: { httpStatusCode: answer.status, requestId: 'req-1', attempts: 1 } });
   });
 
   it('does not retry a client error', async () => {
-    const { send, sent } = scriptedSend(errorAnswer(400, 'AccessDeniedException'));
+    const { config, sent } = configWith(scriptedTransport(errorAnswer(400, 'AccessDeniedException')));
 
-    await expect(jsonService(KMS, configWith(send).config).call('DisableKey', { KeyId: 'k' })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(jsonService(KMS, config).call('DisableKey', { KeyId: 'k' })).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(sent).toHaveLength(1);
   });
 
   it('retries a server error, a throttle and a reset connection with growing jittered backoff, then succeeds', async () => {
-    const { send, sent } = scriptedSend(errorAnswer(500, 'KMSInternalException'), errorAnswer(400, 'ThrottlingException'), networkError('ECONNRESET'), { status: 200, body: '{"Ok":true}' });
-    const { config, sleeps } = configWith(send);
+    const { config, sleeps, sent } = configWith(scriptedTransport(errorAnswer(500, 'KMSInternalException'), errorAnswer(400, 'ThrottlingException'), networkError('ECONNRESET'), { status: 200, body: '{"Ok":true}' }));
 
     await expect(jsonService(KMS, config).call('EnableKey', { KeyId: 'k' })).resolves.toEqual({ Ok: true });
 
@@ -91,9 +81,8 @@ describe('jsonService', () => {
   });
 
   it('signs every attempt afresh: refreshed credentials are used', async () => {
-    const { send, sent } = scriptedSend(errorAnswer(503, 'ServiceUnavailable'), { status: 200, body: '{}' });
     const keys = ['AKIDFIRST', 'AKIDSECOND'];
-    const { config } = configWith(send, { credentials: async () => ({ accessKeyId: keys.shift() ?? 'none', secretAccessKey: 's' }) });
+    const { config, sent } = configWith(scriptedTransport(errorAnswer(503, 'ServiceUnavailable'), { status: 200, body: '{}' }), { credentials: async () => ({ accessKeyId: keys.shift() ?? 'none', secretAccessKey: 's' }) });
 
     await jsonService(KMS, config).call('EnableKey', { KeyId: 'k' });
 
@@ -101,8 +90,7 @@ describe('jsonService', () => {
   });
 
   it('gives up after maxAttempts with the last error, saying how many attempts and how long it waited', async () => {
-    const { send, sent } = scriptedSend(...Array.from({ length: 5 }, () => errorAnswer(500, 'KMSInternalException')));
-    const { config } = configWith(send, { random: () => 0.5 });
+    const { config, sent } = configWith(scriptedTransport(...Array.from({ length: 5 }, () => errorAnswer(500, 'KMSInternalException'))), { random: () => 0.5 });
 
     const error = await jsonService(KMS, config).call('EnableKey', { KeyId: 'k' }).catch((e: unknown) => e);
 
@@ -112,30 +100,30 @@ describe('jsonService', () => {
   });
 
   it('reports an answer that is not JSON as malformed, and does not retry it', async () => {
-    const { send, sent } = scriptedSend({ status: 200, body: '<html>proxy</html>' });
+    const { config, sent } = configWith(scriptedTransport({ status: 200, body: '<html>proxy</html>' }));
 
-    await expect(jsonService(KMS, configWith(send).config).call('DescribeKey', { KeyId: 'k' })).rejects.toThrow(MalformedResponseError);
+    await expect(jsonService(KMS, config).call('DescribeKey', { KeyId: 'k' })).rejects.toThrow(MalformedResponseError);
     expect(sent).toHaveLength(1);
   });
 
   it('classifies an HTML error page by its status', async () => {
-    const { send } = scriptedSend(...Array.from({ length: 5 }, () => ({ status: 502, body: '<html>bad gateway</html>' })));
+    const { config } = configWith(scriptedTransport(...Array.from({ length: 5 }, () => ({ status: 502, body: '<html>bad gateway</html>' }))));
 
-    await expect(jsonService(KMS, configWith(send).config).call('DescribeKey', { KeyId: 'k' })).rejects.toMatchObject({ name: 'InternalFailure', $metadata: { httpStatusCode: 502, attempts: 5 } });
+    await expect(jsonService(KMS, config).call('DescribeKey', { KeyId: 'k' })).rejects.toMatchObject({ name: 'InternalFailure', $metadata: { httpStatusCode: 502, attempts: 5 } });
   });
 
   it('fails with a clear error, before sending anything, when no region is configured', async () => {
-    const { send, sent } = scriptedSend();
-    const config = wireConfig({}, { send, credentials: async () => CREDENTIALS });
+    const { sent, config: configOver } = scriptedTransport();
+    const config = configOver({}, {}); // an environment without AWS_REGION
 
     await expect(jsonService(KMS, config).call('DescribeKey', {})).rejects.toThrow('no AWS region: set AWS_REGION');
     expect(sent).toHaveLength(0);
   });
 
   it('keeps the path of an endpoint that has one (an emulator behind a prefix)', async () => {
-    const { send, sent } = scriptedSend({ status: 200, body: '{}' });
+    const { config, sent } = configWith(scriptedTransport({ status: 200, body: '{}' }), { endpoint: 'http://127.0.0.1:4566/kms/' });
 
-    await jsonService(KMS, configWith(send, { endpoint: 'http://127.0.0.1:4566/kms/' }).config).call('ListKeys');
+    await jsonService(KMS, config).call('ListKeys');
 
     expect(sent[0]?.url.href).toBe('http://127.0.0.1:4566/kms/');
   });
@@ -143,9 +131,9 @@ describe('jsonService', () => {
 
 describe('restJsonService', () => {
   it('sends the method, the path with encoded labels, the query and the JSON body', async () => {
-    const { send, sent } = scriptedSend({ status: 200, body: '{"FailedCount":0}' });
+    const { config, sent } = configWith(scriptedTransport({ status: 200, body: '{"FailedCount":0}' }));
 
-    await restJsonService(SECURITYHUB, configWith(send).config).call('GetFindings', {
+    await restJsonService(SECURITYHUB, config).call('GetFindings', {
       method: 'POST',
       path: restPath`/findings/${'a/b c'}`,
       query: { MaxResults: '10', Tag: ['x', 'y z'] },
