@@ -150,58 +150,47 @@ function functionsOf(template: any): Array<{ name: string; handler: string; env:
     }));
 }
 
-/** One fresh `node` process requiring `file` with `env`: spawn-to-exit time and the require's own time. */
-function loadOnce(file: string, env: Record<string, string>): { processMs: number; requireMs?: number; error?: string } {
-  const script = `const t=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t))`;
-  const started = performance.now();
-  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
-  const processMs = performance.now() - started;
-  if (result.status !== 0) {
-    const thrown = result.stderr.split('\n').find((l) => /^\w*Error\b/.test(l)) ?? result.stderr.trim().split('\n').pop() ?? '';
-    return { processMs, error: thrown.slice(0, 200) };
-  }
-  return { processMs, requireMs: Number(result.stdout) };
-}
-
 interface ColdTarget {
   readonly name: string;
   readonly file: string;
   env: Record<string, string>;
 }
 
+interface ColdRuns {
+  processMs: number[];
+  requireMs: number[];
+  error?: string;
+}
+
 /**
- * Cold loads of every target, interleaved: round after round, the empty handler then each
- * target once, so a change in the shared machine's load moves the empty handler and the
- * targets alike, and each ratio compares medians taken over the same minutes.
+ * The cold loads themselves run in a small separate process (`bench/cold-runner.cjs`), not in
+ * this one: spawning from a large parent (this benchmark holds hundreds of MB) adds its own
+ * milliseconds to every spawn, which would flatter every ratio. Round after round, the empty
+ * handler then each target once, so a change in the shared machine's load moves the empty
+ * handler and the targets alike, and each ratio compares medians taken over the same minutes.
  */
-function coldLoads(empty: string, targets: ColdTarget[]): { empty: number[]; emptyRequire: number[]; runs: Map<string, { processMs: number[]; requireMs: number[]; error?: string }> } {
+function coldLoads(empty: string, targets: ColdTarget[]): { empty: ColdRuns; runs: Map<string, ColdRuns> } {
   // A variable the stage leaves unset (an optional integration): a placeholder, found by loading once.
   for (const target of targets) {
     for (let tries = 0; tries < 5; tries += 1) {
-      const missing = /environment variable (\w+)/.exec(loadOnce(target.file, target.env).error ?? '')?.[1];
+      const once = runCold([target], 1)[0]!;
+      const missing = /environment variable (\w+)/.exec(once.error ?? '')?.[1];
       if (!missing || (target.env[missing] ?? '') !== '') break;
       target.env[missing] = `bench-placeholder-${missing.toLowerCase()}`;
     }
   }
-  const emptyMs: number[] = [];
-  const emptyRequire: number[] = [];
-  const runs = new Map(targets.map((t) => [t.name, { processMs: [] as number[], requireMs: [] as number[], error: undefined as string | undefined }]));
-  for (let round = 0; round < COLD_RUNS; round += 1) {
-    const base = loadOnce(empty, {});
-    emptyMs.push(base.processMs);
-    if (base.requireMs !== undefined) emptyRequire.push(base.requireMs);
-    for (const target of targets) {
-      const into = runs.get(target.name)!;
-      if (into.error) continue;
-      const once = loadOnce(target.file, target.env);
-      if (once.error) into.error = once.error;
-      else {
-        into.processMs.push(once.processMs);
-        into.requireMs.push(once.requireMs!);
-      }
-    }
-  }
-  return { empty: emptyMs, emptyRequire, runs };
+  const [emptyRuns, ...runs] = runCold([{ name: 'empty handler', file: empty, env: {} }, ...targets], COLD_RUNS);
+  return { empty: emptyRuns!, runs: new Map(targets.map((t, i) => [t.name, runs[i]!])) };
+}
+
+function runCold(targets: ColdTarget[], rounds: number): ColdRuns[] {
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'cold-runner.cjs')], {
+    input: JSON.stringify({ rounds, targets: targets.map((t) => ({ file: t.file, env: { PATH: process.env.PATH, ...t.env } })) }),
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`bench/cold-runner.cjs failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as ColdRuns[];
 }
 
 async function bundles(): Promise<void> {
@@ -239,8 +228,8 @@ async function bundles(): Promise<void> {
   }
   const references = await referenceBundles(out);
   const measured = coldLoads(empty, [...targets, ...references.map((r) => r.target)]);
-  const emptyProcess = median(measured.empty);
-  row(`cold start, empty handler (median of ${COLD_RUNS} fresh node processes, interleaved with the rows below)`, `${fmt(emptyProcess, 1)} ms process, ${fmt(median(measured.emptyRequire), 2)} ms require`);
+  const emptyProcess = median(measured.empty.processMs);
+  row(`cold start, empty handler (median of ${COLD_RUNS} fresh node processes, interleaved with the rows below)`, `${fmt(emptyProcess, 1)} ms process, ${fmt(median(measured.empty.requireMs), 2)} ms require`);
   for (const target of targets) {
     const runs = measured.runs.get(target.name)!;
     if (runs.error) {

@@ -413,7 +413,7 @@ async function main(): Promise<number> {
       ['invocations (with Lambda-style retries)', `${fmt(tally.invocations)} (${fmt(tally.retries)} retries, ${fmt(tally.inProgressRejections)} found the first copy in progress)`],
       ['time', `${fmt(seconds, 1)} s (retry delays ${fmt(RETRY_DELAY_MS / 1000, 1)} s / ${fmt((2 * RETRY_DELAY_MS) / 1000, 1)} s included)`],
       ['events/s', fmt(deliveries.length / seconds, 1)],
-      ['CPU of this process (handler, SDK clients)', `${fmt((cpu.user + cpu.system) / 1e6, 1)} s (${fmt((cpu.user + cpu.system) / 1e3 / deliveries.length, 1)} ms an event); the rest is moto`],
+      ['CPU of this process (handler, AWS calls)', `${fmt((cpu.user + cpu.system) / 1e6, 1)} s (${fmt((cpu.user + cpu.system) / 1e3 / deliveries.length, 1)} ms an event); the rest is moto`],
       ['peak RSS of this process', `${fmt(peakRssMb, 1)} MB`],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
