@@ -22,11 +22,10 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
 import type { Item } from '../aws/dynamodb-json';
-import { wireConfig } from '../aws/wire/client';
 import { AwsServiceError } from '../aws/wire/errors';
 import type { JsonService } from '../aws/wire/json';
 import { dynamoDbService } from '../aws/wire/services';
-import type { WireRequest, WireResponse } from '../aws/wire/types';
+import { scriptedTransport } from '../../test/support/scripted-transport';
 import { EXPIRES_AFTER_SECONDS, KEY_PREFIX } from './idempotency';
 import { fromAttribute, marshallItem, toAttribute, unmarshallItem, WireDynamoDBPersistenceLayer } from './idempotency-store';
 
@@ -213,13 +212,13 @@ describe('a claim that fails its condition', () => {
   it('reads the record from DynamoDB’s error answer through the wire client', async () => {
     // Prepare: the real DynamoDB service over a transport that answers as DynamoDB does to a failed condition.
     const held = storedItem(options, 'INPROGRESS');
-    const requests: WireRequest[] = [];
-    const send = async (request: WireRequest): Promise<WireResponse> => {
-      requests.push(request);
-      const body = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed', Item: held });
-      return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0' }, body };
-    };
-    const service = dynamoDbService(wireConfig({ AWS_REGION: 'us-east-1' }, { send, credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), sleep: async () => {} }));
+    const transport = scriptedTransport({
+      status: 400,
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+      body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed', Item: held }),
+    });
+    const requests = transport.sent;
+    const service = dynamoDbService(transport.config());
     const layer = new WireDynamoDBPersistenceLayer(service, options);
     layer.configure({ config: new IdempotencyConfig(config), keyPrefix: KEY_PREFIX });
 
