@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { HttpSend, WireRequest, WireResponse } from './types';
+import type { HttpSend, WireResponse } from './types';
 
 /**
  * A request that got no answer in time. Named as the SDK names it, so lib/aws/errors.ts
@@ -72,8 +72,3 @@ export const nodeHttpSend: HttpSend = (request, timeouts) =>
     req.on('error', fail);
     req.end(request.body);
   });
-
-/** The request as sent: method, URL and body, for error messages and logs (no headers: they carry the signature). */
-export function describeRequest(request: WireRequest): string {
-  return `${request.method} ${request.url.origin}${request.url.pathname}`;
-}

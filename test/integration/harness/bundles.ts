@@ -1,7 +1,7 @@
 // The deployed artifact of a function, built and run outside jest: the esbuild bundle the package
 // step makes, laid out as in the function's zip, invoked in a fresh node process with only the
 // environment Lambda gives it. What the other integration tests (functions/*.ts through swc) cannot
-// see: the bundling (plugins, tree shaking, "sideEffects": false), the shipped policy.json, and
+// see: the bundling (tree shaking, "sideEffects": false, no SDK runtime), the shipped policy.json, and
 // that the bundle brings everything it needs.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +17,8 @@ import type { FunctionName } from './functions';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-// serverless.yml custom.esbuild without serverless-esbuild's own keys, with the plugins it names
-// loaded: one reader for every build made outside `serverless package` (bench/run.ts too).
+// serverless.yml custom.esbuild without serverless-esbuild's own keys (scripts/esbuild-options.cjs):
+// one reader for every build made outside `serverless package` (bench/run.ts too).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { functionBuildOptions } = require('../../../scripts/esbuild-options.cjs') as { functionBuildOptions(): BuildOptions };
 
