@@ -11,6 +11,8 @@
 //    no YAML parser (smaller bundles, shorter cold starts). policyAsJson refuses a document whose
 //    JSON form would validate to a different policy. The file is written into serverless-esbuild's
 //    build folder before it zips (this plugin is listed first).
+//    Its SHA-256 goes into every function's environment (DRIFT_POLICY_SHA256): a function whose
+//    policy.json has that digest takes it without validating it again (lib/policy/shipped.ts).
 // 3. Reads the zip back before the template is compiled and fails unless it holds policy.json
 //    byte-identical to what was staged (guards against package.patterns overwriting it, or
 //    serverless-esbuild internals changing).
@@ -88,12 +90,14 @@ class DriftResponderPlugin {
       const { controlIds } = require('../lib/controls/registry.ts');
       const { policyAsJson, PolicyFileError } = require('../lib/policy/load.ts');
       const { readPolicyText, validatePolicy } = require('../lib/policy/validate.ts');
+      const { policyDigest } = require('../lib/policy/shipped.ts');
       try {
         // Read once: this text is what is validated, converted and shipped.
         const text = readPolicyText(file);
         this.policyText = text;
         this.shippedJson = Buffer.from(policyAsJson(text, file, controlIds), 'utf8');
         policy = validatePolicy(JSON.parse(this.shippedJson.toString('utf8')), file, controlIds);
+        this.shippedDigest = policyDigest(this.shippedJson.toString('utf8'));
       } catch (error) {
         if (error instanceof PolicyFileError || error?.name === 'PolicyFileError') {
           throw new this.serverless.classes.Error(
@@ -108,6 +112,10 @@ class DriftResponderPlugin {
     if (this.policyText === undefined || fs.readFileSync(file, 'utf8') !== this.policyText) {
       throw new this.serverless.classes.Error(`policy file ${file} changed while it was being validated`);
     }
+    // Every function's environment says which policy.json this package validated: a function whose
+    // file has this digest takes it as it is, anything else it validates (lib/policy/shipped.ts).
+    const provider = this.serverless.service.provider;
+    provider.environment = { ...(provider.environment ?? {}), DRIFT_POLICY_SHA256: this.shippedDigest };
     const remediating = Object.entries(policy.controls ?? {})
       .filter(([, settings]) => settings.mode === 'remediate')
       .map(([id]) => id);

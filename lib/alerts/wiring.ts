@@ -1,6 +1,6 @@
 import { wireConfig, type WireConfig } from '../aws/wire/client';
 import { CONTROL_IDS } from '../controls/ids';
-import { loadJsonPolicyFile, shippedPolicyPath } from '../policy/validate';
+import { loadShippedPolicy } from '../policy/shipped';
 import type { Policy } from '../policy/schema';
 import { jsonLogger, type Logger } from '../util/log';
 import { dedupSink, fanOutSink, rateLimitedSink, stormSink, type FlushDeps } from './pipeline';
@@ -43,7 +43,7 @@ export function alertSinkFromEnvironment(env: NodeJS.ProcessEnv, policy: Policy,
 /** The digest function (functions/alert-digest.ts): state, rate-limited SNS, the policy's thresholds. */
 export function flushDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): FlushDeps & { iamActions: readonly string[] } {
   const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
-  const policy = loadJsonPolicyFile(shippedPolicyPath(env), CONTROL_IDS);
+  const policy = loadShippedPolicy(env, CONTROL_IDS);
   const topicArn = env.ALERT_TOPIC_ARN;
   const table = env.STATE_TABLE;
   if (!topicArn || !table) throw new AlertConfigurationError('environment variables ALERT_TOPIC_ARN and STATE_TABLE must be set');

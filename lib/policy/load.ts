@@ -31,15 +31,17 @@ export function parsePolicy(text: string, file: string, knownControlIds: readonl
 }
 
 /**
- * The document of a valid YAML policy as JSON, for the function bundles (loadJsonPolicyFile):
- * the same values the validator saw, so both forms mean the same policy.
+ * A valid YAML policy as the function bundles read it (policy.json): the validated policy itself,
+ * defaults filled in, as JSON. The package step records its SHA-256 (DRIFT_POLICY_SHA256) so a
+ * function can take it as it is (lib/policy/shipped.ts): the JSON must therefore be exactly the
+ * validated policy, and validate to itself.
  */
 export function policyAsJson(text: string, file: string, knownControlIds: readonly string[]): string {
-  const document = documentOf(text, file);
-  const policy = validatePolicy(document, file, knownControlIds);
-  const json = `${JSON.stringify(document ?? {}, null, 2)}\n`;
+  const policy = validatePolicy(documentOf(text, file), file, knownControlIds);
+  const json = `${JSON.stringify(policy, null, 2)}\n`;
+  const shipped: unknown = JSON.parse(json);
   // A value JSON cannot carry (.inf, .nan) would turn into another policy: refuse rather than ship it.
-  if (!isDeepStrictEqual(validatePolicy(JSON.parse(json), file, knownControlIds), policy)) {
+  if (!isDeepStrictEqual(shipped, policy) || !isDeepStrictEqual(validatePolicy(shipped, file, knownControlIds), policy)) {
     throw new PolicyFileError(file, ['the policy changes when written as JSON (a value JSON cannot represent, such as .inf or .nan)']);
   }
   return json;

@@ -2,21 +2,10 @@
 // (policy.json, which `serverless package` writes from the YAML file after validating it), so
 // their bundles carry no YAML parser. lib/policy/load.ts reads YAML (CLI, packaging, tests).
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type * as z from 'zod/mini';
 import { policySchema, type Policy } from './schema';
 
-/** The policy's name in each function zip, at its root ($LAMBDA_TASK_ROOT). */
-export const SHIPPED_POLICY = 'policy.json';
-
-/**
- * Where a function finds its policy: policy.json at the root of its zip, written by the package
- * step from the validated YAML policy (serverless/drift-responder-plugin.cjs). DRIFT_POLICY_FILE
- * overrides it (tests, local runs) and names a JSON file too.
- */
-export function shippedPolicyPath(env: NodeJS.ProcessEnv): string {
-  return env.DRIFT_POLICY_FILE ?? path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), SHIPPED_POLICY);
-}
+export { SHIPPED_POLICY, shippedPolicyPath } from './shipped-path';
 
 export class PolicyFileError extends Error {
   override readonly name = 'PolicyFileError';

@@ -13,7 +13,7 @@ import { rulesSnapshotter } from '../baseline/rules';
 import { removeTargetsRemediator, restoreBusRemediator, restoreRuleRemediator } from '../remediation/rules';
 import { controls } from '../controls/registry';
 import { CONTROL_IDS } from '../controls/ids';
-import { loadJsonPolicyFile, shippedPolicyPath } from '../policy/validate';
+import { loadShippedPolicy } from '../policy/shipped';
 import type { Policy } from '../policy/schema';
 import { busStatementsRemediator } from '../remediation/bus-statements';
 import type { Remediator } from '../remediation/types';
@@ -61,7 +61,7 @@ export function withOwnRulesProtected(policy: Policy, env: NodeJS.ProcessEnv): P
 /** What every function builds once per container: logger, policy, AWS services (lib/aws/wire), baselines. */
 function commonFromEnvironment(env: NodeJS.ProcessEnv) {
   const log = jsonLogger({ service: 'drift-responder', function: env.AWS_LAMBDA_FUNCTION_NAME });
-  const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadJsonPolicyFile(shippedPolicyPath(env), CONTROL_IDS), env), env), env);
+  const policy = withOwnResourcesProtected(withResponderIdentity(withOwnRulesProtected(loadShippedPolicy(env, CONTROL_IDS), env), env), env);
   // Retries with backoff, plus request timeouts: a hung call is retried, then fails the invocation.
   const wire = wireConfig(env);
   const eventBridge = eventBridgeService(wire);

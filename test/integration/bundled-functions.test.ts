@@ -36,7 +36,7 @@ const eventBridge = new EventBridgeClient(awsClientConfig());
 const ssm = new SSMClient(awsClientConfig());
 
 type Bundled = Extract<FunctionName, 'responder' | 'alert-digest'>;
-const packaged = {} as Record<Bundled, { taskRoot: string; bundle: string }>;
+const packaged = {} as Record<Bundled, { taskRoot: string; bundle: string; policyDigest: string }>;
 let alertQueue: TestQueue;
 let topicArn: string;
 /** What the stack creates and hands the responder in its environment (serverless.yml functions.responder.environment). */
@@ -79,6 +79,8 @@ function lambdaEnvironment(fn: Bundled, variables: Record<string, string>): Reco
     AWS_SECRET_ACCESS_KEY: 'bundled-function-secret',
     AWS_SESSION_TOKEN: 'bundled-function-session',
     AWS_ENDPOINT_URL: awsClientConfig().endpoint,
+    // As the package step records it: the bundle takes its policy.json without validating it again.
+    DRIFT_POLICY_SHA256: packaged[fn].policyDigest,
     ...variables,
   };
 }

@@ -12,7 +12,8 @@ import { build, type BuildOptions } from 'esbuild';
 import ts from 'typescript';
 import { controlIds } from '../../../lib/controls/registry';
 import { policyAsJson } from '../../../lib/policy/load';
-import { SHIPPED_POLICY } from '../../../lib/policy/validate';
+import { policyDigest } from '../../../lib/policy/shipped';
+import { SHIPPED_POLICY } from '../../../lib/policy/shipped-path';
 import type { FunctionName } from './functions';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -25,7 +26,8 @@ const { functionBuildOptions } = require('../../../scripts/esbuild-options.cjs')
 /**
  * Builds functions/<fn>.ts as the package step does and lays it out as its zip: a fresh folder (the
  * task root) holding functions/<fn>.js and policy.json, `policyYaml` converted and validated as the
- * package step converts the policy file (lib/policy/load.ts policyAsJson).
+ * package step converts the policy file (lib/policy/load.ts policyAsJson), and the digest the package
+ * step records for it.
  *
  * Why not `serverless package`: it works in the shared .esbuild/ folder, where a concurrent package
  * (the stack test) would race with it. This is the same build: serverless-esbuild runs esbuild once
@@ -33,7 +35,7 @@ const { functionBuildOptions } = require('../../../scripts/esbuild-options.cjs')
  * service folder, into <build>/functions/. test/unit/stack checks that the real zips hold exactly
  * one bundle and policy.json; this checks what those two do when run.
  */
-export async function packageFunction(fn: FunctionName, policyYaml: string): Promise<{ taskRoot: string; bundle: string }> {
+export async function packageFunction(fn: FunctionName, policyYaml: string): Promise<{ taskRoot: string; bundle: string; policyDigest: string }> {
   const taskRoot = mkdtempSync(path.join(tmpdir(), `drift-bundle-${fn}-`));
   assertNoNodeModulesAbove(taskRoot);
   const { warnings } = await build({
@@ -44,8 +46,10 @@ export async function packageFunction(fn: FunctionName, policyYaml: string): Pro
     logLevel: 'silent',
   });
   if (warnings.length > 0) throw new Error(`esbuild warned on functions/${fn}.ts: ${warnings.map((w) => w.text).join('; ')}`);
-  writeFileSync(path.join(taskRoot, SHIPPED_POLICY), policyAsJson(policyYaml, 'policy.yml', controlIds));
-  return { taskRoot, bundle: path.join(taskRoot, 'functions', `${fn}.js`) };
+  const shipped = policyAsJson(policyYaml, 'policy.yml', controlIds);
+  writeFileSync(path.join(taskRoot, SHIPPED_POLICY), shipped);
+  // What the package step records in the function's environment (DRIFT_POLICY_SHA256).
+  return { taskRoot, bundle: path.join(taskRoot, 'functions', `${fn}.js`), policyDigest: policyDigest(shipped) };
 }
 
 /**

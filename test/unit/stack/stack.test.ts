@@ -5,6 +5,7 @@
  * role statement on "*", encryption and TLS-only policies, DLQs, alarms, the runtime, the
  * policy file shipped in the zip, and that an invalid policy stops packaging.
  */
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -569,10 +570,13 @@ describe('the function', () => {
         expect(entry.compressedSize).toBe(deflateRawSync(readZipEntry(zip, entry.name)!, { level: 9 }).length);
       }
       const names = zipEntryNames(zip);
-      const handler: string = Object.values<any>(template.Resources).find(
+      const functionResource = Object.values<any>(template.Resources).find(
         (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Code?.S3Key?.endsWith(`/${fn}.zip`),
-      )?.Properties.Handler;
+      );
+      const handler: string = functionResource?.Properties.Handler;
       expect(handler).toBeDefined();
+      // The digest the function trusts its policy.json by (lib/policy/shipped.ts) is that of the file in its zip.
+      expect(functionResource.Properties.Environment.Variables.DRIFT_POLICY_SHA256).toBe(createHash('sha256').update(readZipEntry(zip, 'policy.json')!).digest('hex'));
       expect(names.filter((n) => n.endsWith('.js'))).toEqual([`${handler.slice(0, handler.lastIndexOf('.'))}.js`]);
       expect(names.filter((n) => n.startsWith('node_modules/'))).toEqual([]); // everything is bundled
       const sourceMaps = names.some((n) => n.endsWith('.map'));
@@ -680,7 +684,8 @@ describe('alert channels: the Slack notifier and the alert digest (serverless/re
     const fn = resource('SlackNotifierLambdaFunction').Properties;
     expect(fn).toMatchObject({ Role: { 'Fn::Sub': '${SlackNotifierRole.Arn}' }, Handler: 'functions/slack-notifier.handler', Runtime: 'nodejs22.x' });
     // The parameter's NAME is configuration; the URL itself is in no variable and nowhere in the template.
-    expect(fn.Environment.Variables).toEqual({ SLACK_WEBHOOK_PARAMETER: '' });
+    // (and, as in every function, the digest of the policy.json its zip ships, like every zip).
+    expect(fn.Environment.Variables).toEqual({ SLACK_WEBHOOK_PARAMETER: '', DRIFT_POLICY_SHA256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(JSON.stringify(template)).not.toMatch(/hooks\.slack\.com/);
     expect(template.Parameters.SlackWebhookParameter).toMatchObject({ Type: 'String', Default: '' });
     const conditional = statementsOf('SlackNotifierRole').filter((st) => (st as Json)['Fn::If']);
