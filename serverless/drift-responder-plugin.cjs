@@ -2,11 +2,11 @@
 // Local Serverless plugin: the policy file the responder enforces.
 //
 // 1. Validates the selected policy file (custom.drift.policyFile: `--policy FILE`, or
-//    `--param="policy=FILE"`, default policy.yml) with the same validation the function runs at
-//    cold start (lib/policy/load.ts, lib/policy/validate.ts), at the very start of `package` (and
+//    `--param="policy=FILE"`, default policy.yml) with the same validation a function runs on a
+//    policy it does not trust (lib/policy/load.ts, lib/policy/validate.ts), at the very start of `package` (and
 //    `deploy function`): an invalid policy stops packaging with the PolicyFileError message, which
 //    names the file and key.
-// 2. Ships the validated document as JSON, `policy.json`, at the root of the function zip, where
+// 2. Ships the validated policy as JSON, `policy.json`, at the root of the function zip, where
 //    the handler's default path ($LAMBDA_TASK_ROOT/policy.json) finds it: the functions then carry
 //    no YAML parser (smaller bundles, shorter cold starts). policyAsJson refuses a document whose
 //    JSON form would validate to a different policy. The file is written into serverless-esbuild's

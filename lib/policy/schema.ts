@@ -1,5 +1,6 @@
 // zod/mini: the same strict validation as zod's chained API, at a fraction of the bundle size
-// and cold-start cost (every function validates the policy when it starts).
+// and cold-start cost (a function validates its policy when it starts, unless it is the
+// policy.json the package step validated: lib/policy/shipped.ts).
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.cjs';
 

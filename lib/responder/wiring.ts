@@ -117,8 +117,8 @@ export function remediatorsOf(adapters: {
 
 /**
  * Everything the deployed function needs, from its environment. Runs once per
- * container: an invalid policy throws here, failing the cold start loudly.
- * SDK clients retry throttling and 5xx with exponential backoff (adaptive mode).
+ * container: an invalid policy throws here, failing the cold start loudly (lib/policy/shipped.ts).
+ * AWS calls retry throttling, 5xx and network errors with backoff (lib/aws/wire/client.ts).
  */
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ResponderDeps {
   const { log, policy, wire, eventBridge, eventRules, snapshotters, baselines, cloudTrail, vpcEndpoints, encryption, tags } = commonFromEnvironment(env);
