@@ -1,6 +1,6 @@
 'use strict';
-// The esbuild options serverless-esbuild builds each function with (serverless.yml custom.esbuild,
-// plugins included), for what builds function bundles outside `serverless package`: the
+// The esbuild options serverless-esbuild builds each function with (serverless.yml custom.esbuild),
+// for what builds function bundles outside `serverless package`: the
 // benchmark's reference bundles (bench/run.ts) and the tests of the bundled functions. One place
 // reads them, so those bundles are built the way the deployed ones are.
 const fs = require('node:fs');
@@ -16,9 +16,9 @@ function functionBuildOptions() {
   const config = parse(fs.readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'error' });
   const esbuild = config?.custom?.esbuild;
   if (!esbuild) throw new Error('serverless.yml has no custom.esbuild');
-  const options = Object.fromEntries(Object.entries(esbuild).filter(([key]) => !SERVERLESS_ESBUILD_ONLY.includes(key)));
-  const plugins = esbuild.plugins ? require(path.resolve(ROOT, esbuild.plugins)) : [];
-  return { ...options, plugins: [...plugins] };
+  // serverless.yml names no esbuild plugins: a bundle built from these options is the deployed one.
+  if (esbuild.plugins) throw new Error('serverless.yml custom.esbuild.plugins is set: load them here too, or the tests and the benchmark build other bundles than the deployment');
+  return Object.fromEntries(Object.entries(esbuild).filter(([key]) => !SERVERLESS_ESBUILD_ONLY.includes(key)));
 }
 
 module.exports = { functionBuildOptions };

@@ -89,14 +89,15 @@ class DriftResponderPlugin {
     try {
       const { controlIds } = require('../lib/controls/registry.ts');
       const { policyAsJson, PolicyFileError } = require('../lib/policy/load.ts');
-      const { readPolicyText, validatePolicy } = require('../lib/policy/validate.ts');
+      const { readPolicyText } = require('../lib/policy/validate.ts');
       const { policyDigest } = require('../lib/policy/shipped.ts');
       try {
         // Read once: this text is what is validated, converted and shipped.
         const text = readPolicyText(file);
         this.policyText = text;
         this.shippedJson = Buffer.from(policyAsJson(text, file, controlIds), 'utf8');
-        policy = validatePolicy(JSON.parse(this.shippedJson.toString('utf8')), file, controlIds);
+        // policyAsJson ships the validated policy itself (and checked it validates to itself).
+        policy = JSON.parse(this.shippedJson.toString('utf8'));
         this.shippedDigest = policyDigest(this.shippedJson.toString('utf8'));
       } catch (error) {
         if (error instanceof PolicyFileError || error?.name === 'PolicyFileError') {

@@ -21,13 +21,14 @@ interface DescribeTrailsOutput {
   trailList?: Trail[];
 }
 
-const isNotFound = (error: unknown) => isErrorNamed(error, 'TrailNotFoundException', 'CloudTrailARNInvalidException');
+/** CloudTrail's "no such trail" (an ARN that names none is invalid, not missing, in CloudTrail's words). */
+export const isTrailNotFound = (error: unknown) => isErrorNamed(error, 'TrailNotFoundException', 'CloudTrailARNInvalidException');
 
 async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
     return await read();
   } catch (error) {
-    if (isNotFound(error)) return undefined;
+    if (isTrailNotFound(error)) return undefined;
     throw error;
   }
 }

@@ -5,7 +5,8 @@ import { isErrorNamed } from './errors';
 import type { QueryService } from './wire/query-service';
 import { child, listOf, textOf, type XmlElement } from './wire/xml';
 
-const isNoSuchEntity = (error: unknown) => isErrorNamed(error, 'NoSuchEntityException', 'NoSuchEntity');
+/** IAM's "no such role, user, group or policy" (its wire code: lib/aws/wire names errors by the code AWS sends). */
+export const isNoSuchEntity = (error: unknown) => isErrorNamed(error, 'NoSuchEntity');
 
 /** IAM returns policy documents URL-encoded (RFC 3986), inside the XML as well as through the SDK. */
 const decoded = (document: string) => parsePolicyDocument(decodeURIComponent(document));

@@ -44,7 +44,8 @@ function keyIdOf(keyArn: string): string {
   return keyArn.replace(/^arn:[^:]+:kms:[^:]+:[^:]+:key\//, '');
 }
 
-const isNotFound = (error: unknown) => isErrorNamed(error, 'NotFoundException');
+/** KMS's "no such key". */
+export const isKeyNotFound = (error: unknown) => isErrorNamed(error, 'NotFoundException');
 
 export function kmsAdapter(kms: JsonService): KmsKeysPort & KmsInventoryPort {
   return {
@@ -53,7 +54,7 @@ export function kmsAdapter(kms: JsonService): KmsKeysPort & KmsInventoryPort {
       try {
         metadata = (await kms.call<DescribeKeyOutput>('DescribeKey', { KeyId: keyArn })).KeyMetadata;
       } catch (error) {
-        if (isNotFound(error)) return undefined;
+        if (isKeyNotFound(error)) return undefined;
         throw error;
       }
       if (!metadata?.KeyId || !metadata.Arn) return undefined;
@@ -95,7 +96,7 @@ export function kmsAdapter(kms: JsonService): KmsKeysPort & KmsInventoryPort {
         const { Grants = [] } = await kms.call<ListGrantsOutput>('ListGrants', { KeyId: keyArn, GrantId: grantId });
         return Grants.some((g) => g.GrantId === grantId);
       } catch (error) {
-        if (isNotFound(error)) return false;
+        if (isKeyNotFound(error)) return false;
         throw error;
       }
     },
@@ -103,7 +104,7 @@ export function kmsAdapter(kms: JsonService): KmsKeysPort & KmsInventoryPort {
       try {
         await kms.call('RevokeGrant', { KeyId: keyArn, GrantId: grantId });
       } catch (error) {
-        if (!isNotFound(error)) throw error; // already revoked or retired: the goal is reached
+        if (!isKeyNotFound(error)) throw error; // already revoked or retired: the goal is reached
       }
     },
     async listKeyArns() {

@@ -4,7 +4,8 @@ import { isErrorNamed } from './errors';
 import type { QueryService } from './wire/query-service';
 import { listOf, textOf, type XmlElement } from './wire/xml';
 
-const isNotFound = (error: unknown) => isErrorNamed(error, 'NotFoundException', 'NotFound');
+/** SNS's "no such topic": its wire codes (GetTopicAttributes and the like answer NotFound, ListTagsForResource ResourceNotFound). */
+export const isTopicNotFound = (error: unknown) => isErrorNamed(error, 'NotFound', 'ResourceNotFound');
 
 /** The guarded topic's attributes (the alert sink, lib/alerts/sns.ts, only publishes). */
 export function snsTopicAdapter(sns: QueryService): TopicAttributesPort & TopicInventoryPort {
@@ -14,7 +15,7 @@ export function snsTopicAdapter(sns: QueryService): TopicAttributesPort & TopicI
       try {
         result = await sns.call('GetTopicAttributes', { TopicArn: topicArn });
       } catch (error) {
-        if (isNotFound(error)) return undefined;
+        if (isTopicNotFound(error)) return undefined;
         throw error;
       }
       // <Attributes><entry><key>Policy</key><value>{...}</value></entry>...</Attributes>

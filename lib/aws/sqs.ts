@@ -6,7 +6,8 @@ import type { JsonService } from './wire/json';
 // SQS speaks awsJson1_0: the queue is named by the QueueUrl input member, answers are JSON.
 // A missing queue answers QueueDoesNotExist (its query-protocol code, kept for older callers,
 // is AWS.SimpleQueueService.NonExistentQueue).
-const isMissingQueue = (error: unknown) => isErrorNamed(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue');
+/** SQS's "no such queue" (JSON error type, and the query-compatible code). */
+export const isMissingQueue = (error: unknown) => isErrorNamed(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue');
 
 export function sqsAdapter(sqs: JsonService): QueueAttributesPort & QueueInventoryPort {
   return {

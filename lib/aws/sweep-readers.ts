@@ -1,7 +1,9 @@
 import type { BaselineCatalog, CheckpointStore, Destination, DestinationsPort, IamInventoryPort, KeyGrantsPort, SweepCheckpoint, TopicSubscriptionsPort } from '../sweep/ports';
-import type { GetItemOutput, Item } from './dynamodb-json';
-import { isErrorNamed } from './errors';
-import { allIamPages, getInlinePolicyDocument, listAttachedPolicies, listInlinePolicyNames, nextMarker } from './iam';
+import { CONDITIONAL_CHECK_FAILED, type GetItemOutput, type Item } from './dynamodb-json';
+import { isErrorNamed, isEventBridgeNotFound } from './errors';
+import { allIamPages, getInlinePolicyDocument, isNoSuchEntity, listAttachedPolicies, listInlinePolicyNames, nextMarker } from './iam';
+import { isKeyNotFound } from './kms';
+import { isTopicNotFound } from './sns-topic';
 import type { JsonService } from './wire/json';
 import type { QueryService } from './wire/query-service';
 import { listOf, textOf, type XmlElement } from './wire/xml';
@@ -40,7 +42,7 @@ export function kmsGrantsAdapter(kms: JsonService): KeyGrantsPort & { iamActions
         try {
           page = await kms.call<ListGrantsOutput>('ListGrants', { KeyId: keyArn, Marker });
         } catch (error) {
-          if (isErrorNamed(error, 'NotFoundException')) return [];
+          if (isKeyNotFound(error)) return [];
           throw error;
         }
         for (const g of page.Grants ?? []) {
@@ -65,7 +67,7 @@ export function topicSubscriptionsAdapter(sns: QueryService): TopicSubscriptions
         try {
           page = await sns.call('ListSubscriptionsByTopic', { TopicArn: topicArn, NextToken });
         } catch (error) {
-          if (isErrorNamed(error, 'NotFoundException', 'NotFound')) return 0;
+          if (isTopicNotFound(error)) return 0;
           throw error;
         }
         // <Subscriptions><member><SubscriptionArn>...</SubscriptionArn>...</member>...</Subscriptions>
@@ -121,7 +123,7 @@ export function dynamoDbCheckpointStore(dynamodb: JsonService, tableName: string
         });
         return true;
       } catch (error) {
-        if (isErrorNamed(error, 'ConditionalCheckFailedException')) return false;
+        if (isErrorNamed(error, CONDITIONAL_CHECK_FAILED)) return false;
         throw error;
       }
     },
@@ -129,7 +131,7 @@ export function dynamoDbCheckpointStore(dynamodb: JsonService, tableName: string
       try {
         await dynamodb.call('DeleteItem', { TableName: tableName, Key: LeaseKey, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': { S: holder } } });
       } catch (error) {
-        if (!isErrorNamed(error, 'ConditionalCheckFailedException')) throw error; // someone else's lease now: theirs to release
+        if (!isErrorNamed(error, CONDITIONAL_CHECK_FAILED)) throw error; // someone else's lease now: theirs to release
       }
     },
     async load() {
@@ -179,7 +181,7 @@ export function eventBridgeDestinationsAdapter(events: JsonService): Destination
           try {
             endpoint = (await events.call<DescribeConnectionOutput>('DescribeConnection', { Name: c.Name })).AuthParameters?.OAuthParameters?.AuthorizationEndpoint;
           } catch (error) {
-            if (!isErrorNamed(error, 'ResourceNotFoundException')) throw error;
+            if (!isEventBridgeNotFound(error)) throw error;
             continue; // deleted between the two calls
           }
           found.push({ kind: 'connection', name: c.Name, arn: c.ConnectionArn, ...(endpoint ? { endpoint } : {}) });
@@ -197,7 +199,6 @@ export function eventBridgeDestinationsAdapter(events: JsonService): Destination
  * Inline documents are passed on as IAM returns them, URL-encoded.
  */
 export function iamInventoryAdapter(iam: QueryService): IamInventoryPort & { iamActions: readonly string[] } {
-  const gone = (error: unknown) => isErrorNamed(error, 'NoSuchEntityException', 'NoSuchEntity');
   /** The names in one page of ListRoles, ListUsers or ListGroups: `<Roles><member><RoleName/><Path/>...</member></Roles>`. */
   const principals = (action: string, list: string, nameOf: string, keep: (member: XmlElement) => boolean = () => true) =>
     allIamPages(async (Marker) => {
@@ -229,7 +230,7 @@ export function iamInventoryAdapter(iam: QueryService): IamInventoryPort & { iam
         }
         return { kind, name, managed: attached, inline };
       } catch (error) {
-        if (gone(error)) return undefined; // deleted while the sweep read it
+        if (isNoSuchEntity(error)) return undefined; // deleted while the sweep read it
         throw error;
       }
     },

@@ -1,6 +1,9 @@
 import type { TaggableResource, TagReading, TagSet, TagSource } from '../tags/types';
-import { causeOf, isErrorNamed, isTransient } from './errors';
-import { listTopicTags } from './sns-topic';
+import { isTrailNotFound } from './cloudtrail';
+import { causeOf, isEventBridgeNotFound, isTransient } from './errors';
+import { isKeyNotFound } from './kms';
+import { isTopicNotFound, listTopicTags } from './sns-topic';
+import { isMissingQueue } from './sqs';
 import type { JsonService } from './wire/json';
 import type { QueryService } from './wire/query-service';
 
@@ -12,12 +15,15 @@ export interface TagClients {
   sns: QueryService;
 }
 
-/**
- * Each service's "no such resource" (the resource was deleted: its baseline may still know its
- * tags): the JSON services' error types and the query services' wire codes (SNS
- * ListTagsForResource answers ResourceNotFound).
- */
-const NOT_FOUND = ['ResourceNotFoundException', 'ResourceNotFound', 'NotFoundException', 'NotFound', 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'TrailNotFoundException', 'CloudTrailARNInvalidException'];
+/** Each kind's "no such resource" (the resource was deleted: its baseline may still know its tags), as its adapter reads it. */
+const IS_GONE: Readonly<Record<TaggableResource['kind'], (error: unknown) => boolean>> = {
+  'event-bus': isEventBridgeNotFound,
+  rule: isEventBridgeNotFound,
+  key: isKeyNotFound,
+  queue: isMissingQueue,
+  trail: isTrailNotFound,
+  topic: isTopicNotFound,
+};
 
 interface KmsTagsPage {
   Tags?: Array<{ TagKey?: string; TagValue?: string }>;
@@ -77,7 +83,7 @@ export function liveTagSource(clients: TagClients): TagSource {
         return { status: 'known', tags: await read(clients, resource), source: 'live' };
       } catch (error) {
         if (isTransient(error)) throw error;
-        const gone = isErrorNamed(error, ...NOT_FOUND);
+        const gone = IS_GONE[resource.kind](error);
         return { status: 'unknown', reason: gone ? `${resource.arn} no longer exists` : `could not read the tags of ${resource.arn}: ${causeOf(error)}` };
       }
     },

@@ -1,6 +1,7 @@
 import { exchange, type ServiceTransport, type WireConfig } from './client';
 import type { ServiceAddress } from './endpoint';
 import { AwsServiceError, MalformedResponseError, jsonErrorCode, jsonErrorMessage, requestIdOf } from './errors';
+import { rfc3986 } from './rfc3986';
 import type { WireResponse } from './types';
 
 /** A service of the awsJson1_0 / awsJson1_1 protocols: every operation is a POST to / named by X-Amz-Target. */
@@ -83,10 +84,8 @@ export function jsonService(spec: JsonServiceSpec, config: WireConfig): JsonServ
   };
 }
 
-/** RFC 3986 encoding of one path label (AWS encodes everything but the unreserved characters). */
-export function encodeLabel(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+/** One path label or query value, encoded as AWS encodes them (everything but the unreserved characters). */
+export const encodeLabel = rfc3986;
 
 /** A path from a template and its labels: restPath`/2015-03-31/functions/${name}/policy`. */
 export function restPath(strings: TemplateStringsArray, ...labels: string[]): string {

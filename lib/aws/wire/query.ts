@@ -9,6 +9,7 @@
  * structure are the same thing in JavaScript.
  */
 
+import { rfc3986 } from './rfc3986';
 import { child, parseXml, textOf, XmlParseError } from './xml';
 
 export type QueryStyle = 'query' | 'ec2';
@@ -81,10 +82,8 @@ function errorFrom(error: ReturnType<typeof child>, requestId: string | undefine
   };
 }
 
-/** encodeURIComponent plus !'()*: RFC 3986 unreserved characters only, as @smithy's extendedEncodeURIComponent. */
-export function encodeQueryComponent(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+/** A form field's name or value, encoded as the SDK encodes them (RFC 3986). */
+export const encodeQueryComponent = rfc3986;
 
 function writeStructure(fields: string[], prefix: string, structure: object, style: QueryStyle): void {
   for (const [memberName, value] of Object.entries(structure)) {

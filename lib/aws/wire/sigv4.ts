@@ -9,6 +9,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 
+import { rfc3986 } from './rfc3986';
 import type { AwsCredentials, WireRequest } from './types';
 
 export interface SigningOptions {
@@ -128,7 +129,7 @@ function canonicalPathOf(pathname: string): string {
   for (const segment of pathname.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment === '..') segments.pop();
-    else segments.push(uriEncode(segment));
+    else segments.push(rfc3986(segment));
   }
   const trailingSlash = segments.length > 0 && pathname.endsWith('/') ? '/' : '';
   return `/${segments.join('/')}${trailingSlash}`;
@@ -136,15 +137,11 @@ function canonicalPathOf(pathname: string): string {
 
 /** Pairs sorted by encoded name, then by encoded value (repeated names are legal and each is signed). */
 function canonicalQueryOf(params: URLSearchParams): string {
-  const pairs = [...params].map(([name, value]) => [uriEncode(name), uriEncode(value)] as const);
+  const pairs = [...params].map(([name, value]) => [rfc3986(name), rfc3986(value)] as const);
   pairs.sort(([nameA, valueA], [nameB, valueB]) => compareCodeUnits(nameA, nameB) || compareCodeUnits(valueA, valueB));
   return pairs.map(([name, value]) => `${name}=${value}`).join('&');
 }
 
-/** RFC 3986: every UTF-8 byte but the unreserved A-Z a-z 0-9 - _ . ~ as %XX (upper-case hex). */
-function uriEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
 
 /** Byte order for ASCII (all canonical names and encoded values are ASCII); not locale order. */
 function compareCodeUnits(a: string, b: string): number {

@@ -3,13 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BuildOptions, Plugin } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
-/** serverless.yml custom.esbuild as esbuild options, plugins loaded (scripts/esbuild-options.cjs, which the benchmark uses too). */
+/** serverless.yml custom.esbuild as esbuild options (scripts/esbuild-options.cjs, which the benchmark uses too). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const { functionBuildOptions } = require('../../../scripts/esbuild-options.cjs') as { functionBuildOptions(): BuildOptions & { plugins: Plugin[] } };
+export const { functionBuildOptions } = require('../../../scripts/esbuild-options.cjs') as { functionBuildOptions(): BuildOptions };
 
 /** A fresh folder under the system tmp dir, and its removal. */
 export function scratchDir(prefix: string): { dir: string; remove(): void } {
