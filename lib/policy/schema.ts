@@ -2,7 +2,7 @@
 // and cold-start cost (a function validates its policy when it starts, unless it is the
 // policy.json the package step validated: lib/policy/shipped.ts).
 import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.cjs';
+import { en } from 'zod/locales';
 
 // zod/mini ships no messages; the English locale alone (not all of z.locales) gives the ones our errors quote.
 z.config(en());
