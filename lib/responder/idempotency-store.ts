@@ -1,28 +1,55 @@
 /**
- * Powertools' idempotency records in DynamoDB, sent by the wire client (lib/aws/wire) instead of
- * SDK v3: Powertools' own DynamoDBPersistenceLayer imports @aws-sdk/client-dynamodb and
- * @aws-sdk/util-dynamodb, which would bring the SDK's runtime back into the responder's bundle.
- *
- * Everything above the storage (hashing the key, expiries, the local cache, payload validation,
- * what a duplicate gets back) stays Powertools' BasePersistenceLayer. This class only stores, and
- * does it request for request as DynamoDBPersistenceLayer of @aws-lambda-powertools/idempotency
- * 2.35.0 does (same items, same condition, same attribute names and options):
- * idempotency-store.test.ts sends the same operations through both and compares the requests.
+ * The responder's idempotency records in DynamoDB (serverless/resources/idempotency.yml), sent by
+ * the wire client (lib/aws/wire). One item per CloudTrail event, laid out as Powertools for AWS
+ * Lambda's DynamoDBPersistenceLayer lays it out (the responder used Powertools' idempotency
+ * utility until its JMESPath engine, zlib and classes cost the cold start about 6 ms):
+ *   id                      `cloudtrail-event#<hash>` (lib/responder/idempotency.ts)
+ *   status                  INPROGRESS, then COMPLETED
+ *   expiration              epoch seconds; the table's TTL attribute
+ *   in_progress_expiration  epoch milliseconds: until when the INPROGRESS claim holds
+ *   data                    what a duplicate gets back (COMPLETED only)
+ * The same items and conditions mean records written by either stay valid across an upgrade;
+ * idempotency-store.test.ts sends the same deliveries through both and compares the requests.
  */
-import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus, PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS } from '@aws-lambda-powertools/idempotency';
-import type { DynamoDBPersistenceOptionsBase } from '@aws-lambda-powertools/idempotency/dynamodb/types';
-import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import { CONDITIONAL_CHECK_FAILED, type AttributeValue, type GetItemOutput, type Item } from '../aws/dynamodb-json';
 import { isErrorNamed } from '../aws/errors';
 import type { JsonService } from '../aws/wire/json';
 
-type RecordOptions = ConstructorParameters<typeof IdempotencyRecord>[0];
+export const IN_PROGRESS = 'INPROGRESS';
+export const COMPLETED = 'COMPLETED';
+
+/** One event's record as stored. `status` is whatever the item holds: the reader decides what an unknown one means. */
+export interface IdempotencyRecord {
+  readonly key: string;
+  readonly status: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+  /** Epoch milliseconds; absent when the claim was made without knowing the invocation's remaining time. */
+  readonly inProgressUntil?: number;
+  readonly response?: unknown;
+}
+
+/** A claim either won the key or lost it to the record that holds it (absent if DynamoDB did not return it). */
+export type Claim = { readonly won: true } | { readonly won: false; readonly holder?: IdempotencyRecord };
+
+export interface IdempotencyStore {
+  /** IAM actions the store needs on its table (scripts/serverless-iam.cjs scopes them to it). */
+  readonly iamActions: readonly string[];
+  /** Writes an INPROGRESS record unless a live one holds the key: atomically, so two concurrent claims cannot both win. */
+  claim(record: { key: string; expiresAt: number; inProgressUntil?: number }, now: number): Promise<Claim>;
+  /** Marks the key COMPLETED with what a duplicate gets back. */
+  complete(key: string, expiresAt: number, response: unknown): Promise<void>;
+  /** Removes the key's record: the invocation failed, its retry processes the event again. */
+  release(key: string): Promise<void>;
+  /** The key's record (a consistent read), or undefined. */
+  read(key: string): Promise<IdempotencyRecord | undefined>;
+}
 
 /**
- * The conditions under which a request may claim a key (Powertools' comment, abridged): the key
- * does not exist (first use, or its record was removed by TTL); or its record expired; or it is
- * INPROGRESS with an in-progress expiry that has passed (the invocation that claimed it died).
- * DynamoDB evaluates the condition and the write atomically: two concurrent copies cannot both win.
+ * When a request may claim a key (Powertools' condition): the key does not exist (first use, or
+ * its record was removed by TTL); or its record expired; or it is INPROGRESS with an in-progress
+ * expiry that has passed (the invocation that claimed it died). DynamoDB evaluates the condition
+ * and the write atomically.
  */
 const CLAIM_CONDITION = [
   'attribute_not_exists(#id)',
@@ -30,121 +57,67 @@ const CLAIM_CONDITION = [
   `(${['#status = :inprogress', 'attribute_exists(#in_progress_expiry)', '#in_progress_expiry < :now_in_millis'].join(' AND ')})`,
 ].join(' OR ');
 
-export class WireDynamoDBPersistenceLayer extends BasePersistenceLayer {
-  private readonly dataAttr: string;
-  private readonly expiryAttr: string;
-  private readonly inProgressExpiryAttr: string;
-  private readonly keyAttr: string;
-  private readonly sortKeyAttr?: string;
-  private readonly staticPkValue: string;
-  private readonly statusAttr: string;
-  private readonly tableName: string;
-  private readonly validationKeyAttr: string;
-
-  constructor(
-    private readonly dynamodb: JsonService,
-    config: DynamoDBPersistenceOptionsBase,
-  ) {
-    super();
-    this.tableName = config.tableName;
-    this.keyAttr = config.keyAttr ?? 'id';
-    this.statusAttr = config.statusAttr ?? PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.statusAttr;
-    this.expiryAttr = config.expiryAttr ?? PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.expiryAttr;
-    this.inProgressExpiryAttr = config.inProgressExpiryAttr ?? PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.inProgressExpiryAttr;
-    this.dataAttr = config.dataAttr ?? PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.dataAttr;
-    this.validationKeyAttr = config.validationKeyAttr ?? PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS.validationKeyAttr;
-    if (config.sortKeyAttr === this.keyAttr) {
-      throw new Error(`keyAttr [${this.keyAttr}] and sortKeyAttr [${config.sortKeyAttr}] cannot be the same!`);
-    }
-    this.sortKeyAttr = config.sortKeyAttr;
-    // As Powertools: fixed at construction, from the prefix the base class read from AWS_LAMBDA_FUNCTION_NAME.
-    this.staticPkValue = config.staticPkValue ?? `idempotency#${this.idempotencyKeyPrefix}`;
-  }
-
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    await this.dynamodb.call('DeleteItem', { TableName: this.tableName, Key: this.keyOf(record.idempotencyKey) });
-  }
-
-  protected async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
-    const { Item } = await this.dynamodb.call<GetItemOutput>('GetItem', { TableName: this.tableName, Key: this.keyOf(idempotencyKey), ConsistentRead: true });
-    if (!Item) throw new IdempotencyItemNotFoundError();
-    return this.recordOf(Item);
-  }
-
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const item: Item = {
-      ...this.keyOf(record.idempotencyKey),
-      ...marshallItem({ [this.expiryAttr]: record.expiryTimestamp, [this.statusAttr]: record.getStatus() }),
-    };
-    if (record.inProgressExpiryTimestamp !== undefined) item[this.inProgressExpiryAttr] = { N: record.inProgressExpiryTimestamp.toString() };
-    if (this.isPayloadValidationEnabled() && record.payloadHash !== undefined) item[this.validationKeyAttr] = { S: record.payloadHash };
-    const now = Date.now();
-    try {
-      await this.dynamodb.call('PutItem', {
-        TableName: this.tableName,
-        Item: item,
-        ExpressionAttributeNames: { '#id': this.keyAttr, '#expiry': this.expiryAttr, '#in_progress_expiry': this.inProgressExpiryAttr, '#status': this.statusAttr },
-        ExpressionAttributeValues: marshallItem({ ':now': now / 1000, ':now_in_millis': now, ':inprogress': IdempotencyRecordStatus.INPROGRESS }),
-        ConditionExpression: CLAIM_CONDITION,
-        // The record that holds the key comes back with the failure: no GetItem to learn its status.
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      });
-    } catch (error) {
-      if (!isErrorNamed(error, CONDITIONAL_CHECK_FAILED)) throw error;
-      const existing = (error as { details?: { Item?: Item } }).details?.Item;
-      throw new IdempotencyItemAlreadyExistsError(
-        `Failed to put record for already existing idempotency key: ${record.idempotencyKey}${this.sortKeyAttr ? ` and sort key: ${record.sortKey}` : ''}`,
-        existing && this.recordOf(existing),
-      );
-    }
-  }
-
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    const fields = ['#expiry = :expiry', '#status = :status'];
-    const names: Record<string, string> = { '#expiry': this.expiryAttr, '#status': this.statusAttr };
-    const values: Record<string, unknown> = { ':expiry': record.expiryTimestamp, ':status': record.getStatus() };
-    if (record.responseData !== undefined) {
-      fields.push('#response_data = :response_data');
-      names['#response_data'] = this.dataAttr;
-      values[':response_data'] = record.responseData;
-    }
-    if (this.isPayloadValidationEnabled()) {
-      fields.push('#validation_key = :validation_key');
-      names['#validation_key'] = this.validationKeyAttr;
-      values[':validation_key'] = record.payloadHash;
-    }
-    await this.dynamodb.call('UpdateItem', {
-      TableName: this.tableName,
-      Key: this.keyOf(record.idempotencyKey),
-      UpdateExpression: `SET ${fields.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: marshallItem(values),
-    });
-  }
-
-  /** The key: the idempotency key alone, or (with a sort key) a static partition and the idempotency key as sort key. */
-  private keyOf(idempotencyKey: string): Item {
-    if (this.sortKeyAttr) return marshallItem({ [this.keyAttr]: this.staticPkValue, [this.sortKeyAttr]: idempotencyKey });
-    return marshallItem({ [this.keyAttr]: idempotencyKey });
-  }
-
-  private recordOf(stored: Item): IdempotencyRecord {
+export function dynamoDbIdempotencyStore(dynamodb: JsonService, tableName: string): IdempotencyStore {
+  const keyOf = (key: string): Item => ({ id: { S: key } });
+  const recordOf = (stored: Item): IdempotencyRecord => {
     const item = unmarshallItem(stored);
-    return new IdempotencyRecord({
-      idempotencyKey: item[this.keyAttr],
-      sortKey: this.sortKeyAttr && item[this.sortKeyAttr],
-      status: item[this.statusAttr],
-      expiryTimestamp: item[this.expiryAttr],
-      inProgressExpiryTimestamp: item[this.inProgressExpiryAttr],
-      responseData: item[this.dataAttr],
-      payloadHash: item[this.validationKeyAttr],
-    } as RecordOptions);
-  }
+    return {
+      key: item.id,
+      status: item.status,
+      expiresAt: item.expiration,
+      ...(item.in_progress_expiration !== undefined ? { inProgressUntil: item.in_progress_expiration } : {}),
+      ...(item.data !== undefined ? { response: item.data } : {}),
+    };
+  };
+  return {
+    // PutItem (conditional: claim), UpdateItem (completed), DeleteItem (failed: release), GetItem
+    // (read the holder when the failed condition did not return it).
+    iamActions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+
+    async claim({ key, expiresAt, inProgressUntil }, now) {
+      const item: Item = { ...keyOf(key), expiration: toAttribute(expiresAt), status: { S: IN_PROGRESS } };
+      if (inProgressUntil !== undefined) item.in_progress_expiration = toAttribute(inProgressUntil);
+      try {
+        await dynamodb.call('PutItem', {
+          TableName: tableName,
+          Item: item,
+          ExpressionAttributeNames: { '#id': 'id', '#expiry': 'expiration', '#in_progress_expiry': 'in_progress_expiration', '#status': 'status' },
+          ExpressionAttributeValues: marshallItem({ ':now': now / 1000, ':now_in_millis': now, ':inprogress': IN_PROGRESS }),
+          ConditionExpression: CLAIM_CONDITION,
+          // The record that holds the key comes back with the failure: no GetItem to learn its status.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        });
+        return { won: true };
+      } catch (error) {
+        if (!isErrorNamed(error, CONDITIONAL_CHECK_FAILED)) throw error;
+        const holder = (error as { details?: { Item?: Item } }).details?.Item;
+        return holder ? { won: false, holder: recordOf(holder) } : { won: false };
+      }
+    },
+
+    async complete(key, expiresAt, response) {
+      await dynamodb.call('UpdateItem', {
+        TableName: tableName,
+        Key: keyOf(key),
+        UpdateExpression: 'SET #expiry = :expiry, #status = :status, #response_data = :response_data',
+        ExpressionAttributeNames: { '#expiry': 'expiration', '#status': 'status', '#response_data': 'data' },
+        ExpressionAttributeValues: marshallItem({ ':expiry': expiresAt, ':status': COMPLETED, ':response_data': response }),
+      });
+    },
+
+    async release(key) {
+      await dynamodb.call('DeleteItem', { TableName: tableName, Key: keyOf(key) });
+    },
+
+    async read(key) {
+      const { Item } = await dynamodb.call<GetItemOutput>('GetItem', { TableName: tableName, Key: keyOf(key), ConsistentRead: true });
+      return Item && recordOf(Item);
+    },
+  };
 }
 
-// The attribute conversions DynamoDBPersistenceLayer makes with @aws-sdk/util-dynamodb's marshall
-// and unmarshall (default options), for what it stores: strings, numbers and the response data,
-// a JSON value. Written out here so the bundle does not carry the SDK package for a few lines.
+// The attribute conversions @aws-sdk/util-dynamodb's marshall and unmarshall make (default
+// options), for what the store writes: strings, numbers and the response data, a JSON value. Written out here so the bundle does not carry the SDK package for a few lines.
 
 /** One value as an attribute, as util-dynamodb's convertToAttr converts it; sets, binaries and class instances are refused. */
 export function toAttribute(value: unknown): AttributeValue {

@@ -5,7 +5,6 @@
  * evaluates a conditional write atomically. The same flows run against moto in
  * test/integration/idempotency.test.ts.
  */
-import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import type { Item } from '../aws/dynamodb-json';
@@ -18,7 +17,7 @@ import { parsePolicy } from '../policy/load';
 import { silentLogger } from '../util/log';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../../test/support/fixtures';
 import { createResponderHandler } from './handler';
-import { dynamoDbIdempotency, EXPIRES_AFTER_SECONDS, isDuplicateDelivery, type DuplicateDelivery } from './idempotency';
+import { dynamoDbIdempotency, EXPIRES_AFTER_SECONDS, IdempotencyAlreadyInProgressError, isDuplicateDelivery, type DuplicateDelivery } from './idempotency';
 import { AlertDeliveryError, type Outcome, type ResponderDeps } from './respond';
 
 interface TableRequest {

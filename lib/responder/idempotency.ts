@@ -1,7 +1,8 @@
 // Exactly-once processing of each CloudTrail event, on top of at-least-once delivery
 // (EventBridge and Lambda's async invocations may deliver the same event twice, also at the
-// same time). Powertools for AWS Lambda's idempotency utility keeps one record per event id in
-// a DynamoDB table (serverless/resources/idempotency.yml):
+// same time). One record per event id in a DynamoDB table (serverless/resources/idempotency.yml,
+// idempotency-store.ts), the protocol of Powertools for AWS Lambda's idempotency utility, whose
+// records and errors these are:
 //   - the first copy writes an INPROGRESS record with a conditional PutItem (the condition is
 //     what makes two concurrent copies unable to both win: DynamoDB evaluates it atomically);
 //   - a copy that arrives while the first is still running fails with
@@ -14,12 +15,17 @@
 //     remaining time at its start has passed.
 // The key is the CloudTrail eventID (or the id the parser derives for a record without one:
 // lib/events/parse.ts), never the whole payload: a redelivery can come in a new envelope.
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+//
+// Written here rather than taken from @aws-lambda-powertools/idempotency: the utility brought a
+// JMESPath engine (for the key path), node:zlib and its class hierarchy into the responder's
+// bundle, about 6 ms of a cold start that has to stay within 2 x an empty handler's (README,
+// Benchmarks). What the responder used of it is this file; idempotency-store.test.ts runs the same
+// deliveries through Powertools 2.35 and through this and compares every request and outcome.
 import type { Context } from 'aws-lambda';
+import { createHash } from 'node:crypto';
 import type { JsonService } from '../aws/wire/json';
 import type { Change } from '../events/change';
-import { WireDynamoDBPersistenceLayer } from './idempotency-store';
+import { COMPLETED, dynamoDbIdempotencyStore, IN_PROGRESS, type IdempotencyRecord, type IdempotencyStore } from './idempotency-store';
 import type { Outcome } from './respond';
 
 /** 24 hours: longer than EventBridge's retry window (24 h) and Lambda's maximum event age (6 h). */
@@ -30,7 +36,7 @@ export const KEY_PREFIX = 'cloudtrail-event';
 export interface Idempotency {
   /** IAM actions on the idempotency table (scripts/serverless-iam.cjs scopes them to it). */
   readonly iamActions: readonly string[];
-  readonly persistenceStore: BasePersistenceLayer;
+  readonly store: IdempotencyStore;
 }
 
 /** What is stored for a processed event, and returned to its duplicates: small, whatever the evidence size. */
@@ -58,17 +64,39 @@ export function summaryOf(change: Change, outcome: Outcome): ProcessedSummary {
   };
 }
 
-/**
- * Records in a DynamoDB table: partition key `id`, TTL attribute `expiration` (Powertools' defaults),
- * stored as Powertools' DynamoDBPersistenceLayer stores them, over the wire client (idempotency-store.ts).
- */
+/** Records in a DynamoDB table: partition key `id`, TTL attribute `expiration` (idempotency-store.ts). */
 export function dynamoDbIdempotency(dynamodb: JsonService, tableName: string): Idempotency {
-  return {
-    // PutItem (conditional: claim), UpdateItem (completed), DeleteItem (failed: release), GetItem
-    // (read the existing record when the failed condition did not return it).
-    iamActions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
-    persistenceStore: new WireDynamoDBPersistenceLayer(dynamodb, { tableName }),
-  };
+  const store = dynamoDbIdempotencyStore(dynamodb, tableName);
+  return { iamActions: store.iamActions, store };
+}
+
+/** Another invocation holds the event's record: this one fails, and Lambda retries it after that one finished. */
+export class IdempotencyAlreadyInProgressError extends Error {
+  override readonly name = 'IdempotencyAlreadyInProgressError';
+}
+
+/** The record changed between the claim and its reading, more often than the retries allow. */
+export class IdempotencyInconsistentStateError extends Error {
+  override readonly name = 'IdempotencyInconsistentStateError';
+}
+
+/** The idempotency table could not be written or read: the invocation fails, and Lambda retries it. */
+export class IdempotencyPersistenceLayerError extends Error {
+  override readonly name = 'IdempotencyPersistenceLayerError';
+}
+
+/** A record with a status this code never writes. */
+export class IdempotencyInvalidStatusError extends Error {
+  override readonly name = 'IdempotencyInvalidStatusError';
+}
+
+/** How often a claim is tried again after the holder vanished or expired between the claim and its reading (Powertools: 2). */
+const CLAIM_RETRIES = 2;
+
+/** `cloudtrail-event#<md5 of the JSON event id, base64>`: Powertools' key for the event-id path, so records survive an upgrade. */
+export function idempotencyKey(eventId: string): string {
+  if (!eventId) throw new Error('No data found to create a hashed idempotency_key');
+  return `${KEY_PREFIX}#${createHash('md5').update(JSON.stringify(eventId)).digest('base64')}`;
 }
 
 export type ProcessOnce = (change: Change, context: Context) => Promise<Outcome | DuplicateDelivery>;
@@ -77,28 +105,53 @@ export type ProcessOnce = (change: Change, context: Context) => Promise<Outcome 
  * Runs `handleChange` once per event id. The first copy returns its Outcome; a later copy returns a
  * DuplicateDelivery with what the first did; a concurrent copy throws
  * IdempotencyAlreadyInProgressError (the invocation fails; Lambda retries it).
- *
- * The function wrapper (makeIdempotent), not the Middy middleware: in 2.35.0 the middleware's
- * onError deletes the record even when its own `before` rejected a duplicate, releasing the lock
- * of the copy still running (aws-powertools/powertools-lambda-typescript#5675, fixed after 2.35.0).
  */
-export function processOnce(handleChange: (change: Change) => Promise<Outcome>, idempotency: Idempotency): ProcessOnce {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'eventId', throwOnNoIdempotencyKey: true, expiresAfterSeconds: EXPIRES_AFTER_SECONDS });
-  const once = makeIdempotent(
-    // `fresh` carries the full Outcome out of the first copy; the store keeps only its summary.
-    async (change: Change, _context: Context, fresh: { outcome?: Outcome }): Promise<ProcessedSummary> => {
-      const outcome = await handleChange(change);
-      fresh.outcome = outcome;
-      return summaryOf(change, outcome);
-    },
-    { persistenceStore: idempotency.persistenceStore, config, keyPrefix: KEY_PREFIX },
-  );
-  return async (change, context) => {
-    const fresh: { outcome?: Outcome } = {};
-    // The Lambda context bounds the INPROGRESS lock by the invocation's remaining time.
-    const processed = await once(change, context, fresh);
-    return fresh.outcome ?? { duplicate: true, eventId: change.eventId, processed };
+export function processOnce(handleChange: (change: Change) => Promise<Outcome>, { store }: Idempotency): ProcessOnce {
+  const expiry = () => Math.round(Date.now() / 1000 + EXPIRES_AFTER_SECONDS);
+  const failed = (what: string) => (cause: unknown) => {
+    throw new IdempotencyPersistenceLayerError(`Failed to ${what} idempotency store`, { cause });
   };
+
+  return async (change, context) => {
+    const key = idempotencyKey(change.eventId);
+    // The Lambda context bounds the INPROGRESS claim by the invocation's remaining time.
+    const remaining = context?.getRemainingTimeInMillis?.();
+    for (let attempt = 0; ; attempt += 1) {
+      const now = Date.now();
+      const claim = await store
+        .claim({ key, expiresAt: expiry(), ...(remaining ? { inProgressUntil: now + remaining } : {}) }, now)
+        .catch(failed('save in progress record to'));
+      if (claim.won) break;
+      const holder = claim.holder ?? (await store.read(key).catch(failed('read record from')));
+      const processed = resultOf(holder, key);
+      if (processed !== undefined) return { duplicate: true, eventId: change.eventId, processed };
+      // The holder vanished or expired since the claim failed: claim again.
+      if (attempt === CLAIM_RETRIES) throw new IdempotencyInconsistentStateError(`The record of idempotency key ${key} changed while it was being claimed, ${CLAIM_RETRIES + 1} times`);
+    }
+
+    let outcome: Outcome;
+    try {
+      outcome = await handleChange(change);
+    } catch (error) {
+      await store.release(key).catch(failed('delete record from'));
+      throw error;
+    }
+    // Only a small summary is stored, whatever the evidence size: what a duplicate gets back.
+    await store.complete(key, expiry(), summaryOf(change, outcome)).catch(failed('update success record to'));
+    return outcome;
+  };
+}
+
+/** What a copy that lost its claim to `holder` returns: the stored summary; undefined to claim again; or the error. */
+function resultOf(holder: IdempotencyRecord | undefined, key: string): ProcessedSummary | undefined {
+  const now = Date.now();
+  if (!holder || holder.expiresAt < now / 1000) return undefined;
+  if (holder.status === IN_PROGRESS) {
+    if (holder.inProgressUntil !== undefined && holder.inProgressUntil < now) return undefined;
+    throw new IdempotencyAlreadyInProgressError(`There is already an execution in progress with idempotency key: ${key}`);
+  }
+  if (holder.status === COMPLETED) return holder.response as ProcessedSummary;
+  throw new IdempotencyInvalidStatusError(`Record ${key} has the unknown status ${String(holder.status)}`);
 }
 
 export function isDuplicateDelivery(result: Outcome | DuplicateDelivery): result is DuplicateDelivery {

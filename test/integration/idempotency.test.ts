@@ -10,7 +10,7 @@
  * second alert for the same finding and hide a second processing.
  *
  * moto's DynamoDB does not evaluate a conditional write atomically (harness/moto.ts,
- * `atomicDynamoDb`: two concurrent copies both won Powertools' conditional PutItem in 5-8 rounds
+ * `atomicDynamoDb`: two concurrent copies both won the claim's conditional PutItem in 5-8 rounds
  * of 300). DynamoDB does, and the design relies on it. So the handler's DynamoDB requests
  * (AWS_ENDPOINT_URL_DYNAMODB) go to a moto server of this file's own, started with one lock
  * around its item operations; everything else runs on the shared server. The copies still run
@@ -18,14 +18,15 @@
  */
 import { ScanCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig, type IdempotencyItemAlreadyExistsError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { dynamoDbService } from '../../lib/aws/wire/services';
-import { EXPIRES_AFTER_SECONDS, isDuplicateDelivery, KEY_PREFIX, type DuplicateDelivery } from '../../lib/responder/idempotency';
-import { WireDynamoDBPersistenceLayer } from '../../lib/responder/idempotency-store';
+import type { Change } from '../../lib/events/change';
+import { dynamoDbIdempotency, EXPIRES_AFTER_SECONDS, IdempotencyAlreadyInProgressError, idempotencyKey, isDuplicateDelivery, KEY_PREFIX, processOnce, type DuplicateDelivery } from '../../lib/responder/idempotency';
+import { dynamoDbIdempotencyStore, type IdempotencyStore } from '../../lib/responder/idempotency-store';
 import type { Outcome } from '../../lib/responder/respond';
 import { AlertDeliveryError } from '../../lib/responder/respond';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../support/fixtures';
@@ -182,44 +183,89 @@ describe('duplicate and concurrent delivery of one event (real handler, moto)', 
   });
 });
 
-describe('the persistence layer (wire client) against moto, beside Powertools’ own DynamoDBPersistenceLayer', () => {
+describe('the store (wire client) against moto, beside Powertools’ DynamoDBPersistenceLayer, which the responder used before', () => {
   /** Every item in a table, as DynamoDB holds it. */
   const itemsIn = async (table: string) => (await dynamodb.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
+  const config = () => new IdempotencyConfig({ eventKeyJmesPath: 'eventId', throwOnNoIdempotencyKey: true, expiresAfterSeconds: EXPIRES_AFTER_SECONDS });
+  const summaryFor = (eventId: string) => ({ eventId, findings: [], suppressed: 0 });
 
-  /** Claim, a second claim, completion, a read and a release, with the table's items after each step. */
-  async function lifecycle(layer: WireDynamoDBPersistenceLayer | DynamoDBPersistenceLayer, table: string, change: { eventId: string }) {
-    layer.configure({ config: new IdempotencyConfig({ eventKeyJmesPath: 'eventId', throwOnNoIdempotencyKey: true, expiresAfterSeconds: EXPIRES_AFTER_SECONDS }), keyPrefix: KEY_PREFIX });
+  /** Claim, a second claim, completion, a read and a release through Powertools' layer, with the table's items after each step. */
+  async function powertoolsLifecycle(layer: DynamoDBPersistenceLayer, table: string, change: { eventId: string }) {
+    layer.configure({ config: config(), keyPrefix: KEY_PREFIX });
     await layer.saveInProgress(change, 30_000);
     const claimed = await itemsIn(table);
-    const secondClaim = await layer.saveInProgress(change, 30_000).catch((error: unknown) => error);
-    await layer.saveSuccess(change, { eventId: change.eventId, findings: [], suppressed: 0 });
+    const secondClaim = await layer.saveInProgress(change, 30_000).then(
+      () => ({ won: true }),
+      (error: IdempotencyItemAlreadyExistsError) => ({ won: false, holderStatus: error.existingRecord?.getStatus() }),
+    );
+    await layer.saveSuccess(change, summaryFor(change.eventId));
     const completed = await itemsIn(table);
     const record: IdempotencyRecord = await layer.getRecord(change);
     await layer.deleteRecord(change);
     const released = await itemsIn(table);
-    return { claimed, secondClaim, completed, record, released };
+    return { claimed, secondClaim, completed, read: { status: record.getStatus(), response: record.getResponse() }, released };
   }
 
-  it('stores the same items at each step, and a second claim fails with the record that holds the key', async () => {
-    // Prepare: a table for each layer on the atomic server; both write at the same (frozen) instant.
-    const [ours, theirs] = await Promise.all([createIdempotencyTable(dynamodb), createIdempotencyTable(dynamodb)]);
-    const wire = new WireDynamoDBPersistenceLayer(dynamoDbService(wireTestConfig({ endpoint: dynamoDbServer.endpoint })), { tableName: ours });
+  /** The same steps through ours. */
+  async function ourLifecycle(store: IdempotencyStore, table: string, change: { eventId: string }) {
+    const key = idempotencyKey(change.eventId);
+    const claimRecord = { key, expiresAt: Math.round(Date.now() / 1000 + EXPIRES_AFTER_SECONDS), inProgressUntil: Date.now() + 30_000 };
+    await store.claim(claimRecord, Date.now());
+    const claimed = await itemsIn(table);
+    const second = await store.claim(claimRecord, Date.now());
+    const secondClaim = second.won ? { won: true } : { won: false, holderStatus: second.holder?.status };
+    await store.complete(key, claimRecord.expiresAt, summaryFor(change.eventId));
+    const completed = await itemsIn(table);
+    const record = await store.read(key);
+    await store.release(key);
+    const released = await itemsIn(table);
+    return { claimed, secondClaim, completed, read: { status: record?.status, response: record?.response }, released };
+  }
+
+  it('stores the same items at each step, and a second claim loses to the record that holds the key', async () => {
+    // Prepare: a table for each on the atomic server; both write at the same (frozen) instant.
+    const [oursTable, theirs] = await Promise.all([createIdempotencyTable(dynamodb), createIdempotencyTable(dynamodb)]);
+    const store = dynamoDbIdempotencyStore(dynamoDbService(wireTestConfig({ endpoint: dynamoDbServer.endpoint })), oursTable);
     const powertools = new DynamoDBPersistenceLayer({ tableName: theirs, awsSdkV3Client: dynamodb });
     const change = { eventId: randomUUID() };
     const now = Date.now() + 0.5; // a fraction of a millisecond: :now is sent unrounded
     const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
 
     // Act
-    const [wireSteps, powertoolsSteps] = await Promise.all([lifecycle(wire, ours, change), lifecycle(powertools, theirs, change)]).finally(() => clock.mockRestore());
+    const [ourSteps, powertoolsSteps] = await Promise.all([ourLifecycle(store, oursTable, change), powertoolsLifecycle(powertools, theirs, change)]).finally(() => clock.mockRestore());
 
     // Assess
-    expect(wireSteps).toEqual(powertoolsSteps);
-    expect(wireSteps.claimed).toEqual([expect.objectContaining({ status: { S: 'INPROGRESS' }, in_progress_expiration: { N: String(now + 30_000) } })]);
+    expect(ourSteps).toEqual(powertoolsSteps);
+    expect(ourSteps.claimed).toEqual([expect.objectContaining({ status: { S: 'INPROGRESS' }, in_progress_expiration: { N: String(now + 30_000) } })]);
     // moto returns the item with the failed condition (ReturnValuesOnConditionCheckFailure: ALL_OLD), as DynamoDB does.
-    expect(wireSteps.secondClaim).toBeInstanceOf(IdempotencyItemAlreadyExistsError);
-    expect((wireSteps.secondClaim as IdempotencyItemAlreadyExistsError).existingRecord?.getStatus()).toBe('INPROGRESS');
-    expect(wireSteps.completed).toEqual([expect.objectContaining({ status: { S: 'COMPLETED' }, data: { M: { eventId: { S: change.eventId }, findings: { L: [] }, suppressed: { N: '0' } } } })]);
-    expect(wireSteps.record.getStatus()).toBe('COMPLETED');
-    expect(wireSteps.released).toEqual([]);
+    expect(ourSteps.secondClaim).toEqual({ won: false, holderStatus: 'INPROGRESS' });
+    expect(ourSteps.completed).toEqual([expect.objectContaining({ status: { S: 'COMPLETED' }, data: { M: { eventId: { S: change.eventId }, findings: { L: [] }, suppressed: { N: '0' } } } })]);
+    expect(ourSteps.read).toEqual({ status: 'COMPLETED', response: summaryFor(change.eventId) });
+    expect(ourSteps.released).toEqual([]);
+  });
+
+  it('takes a record Powertools completed before an upgrade as processed: the redelivery returns its summary and does nothing', async () => {
+    // Prepare: Powertools' layer (the release before) processed the event into the table the responder uses now.
+    const table = await createIdempotencyTable(dynamodb);
+    const before = new DynamoDBPersistenceLayer({ tableName: table, awsSdkV3Client: dynamodb });
+    before.configure({ config: config(), keyPrefix: KEY_PREFIX });
+    const eventId = randomUUID();
+    await before.saveInProgress({ eventId }, 30_000);
+    await before.saveSuccess({ eventId }, summaryFor(eventId));
+    const handled: string[] = [];
+    const once = processOnce(
+      async (change) => {
+        handled.push(change.eventId);
+        return { findings: [], suppressed: [] } as unknown as Outcome;
+      },
+      dynamoDbIdempotency(dynamoDbService(wireTestConfig({ endpoint: dynamoDbServer.endpoint })), table),
+    );
+
+    // Act
+    const result = await once({ eventId } as Change, context);
+
+    // Assess
+    expect(result).toEqual({ duplicate: true, eventId, processed: summaryFor(eventId) });
+    expect(handled).toEqual([]);
   });
 });

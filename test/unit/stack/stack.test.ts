@@ -847,7 +847,7 @@ describe('idempotency: one record per CloudTrail event (serverless/resources/ide
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      // Powertools' DynamoDB persistence layer writes the expiry (epoch seconds) to `expiration`.
+      // The idempotency store (lib/responder/idempotency-store.ts) writes the expiry (epoch seconds) to `expiration`.
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf('DriftKey') },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
