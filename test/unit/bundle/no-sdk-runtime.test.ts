@@ -4,17 +4,13 @@
  * serverless.yml, built as serverless-esbuild builds it, must hold no module of the SDK's
  * runtime (@aws-sdk/*, @smithy/*). Type-only imports of SDK types are fine: they vanish.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { parse } from 'yaml';
-import { functionBuildOptions, ROOT, scratchDir } from './build';
+import { functionBuildOptions, ROOT, scratchDir, serverlessFunctions } from './build';
 
 jest.setTimeout(60_000);
 
-const functions = Object.entries(
-  (parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'error' }) as { functions: Record<string, { handler: string }> }).functions,
-).map(([name, fn]) => [name, `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`] as const);
+const functions = serverlessFunctions().map(({ name, entry }) => [name, entry] as const);
 
 describe('the function bundles', () => {
   const scratch = scratchDir('no-sdk-runtime');
