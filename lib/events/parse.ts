@@ -1,9 +1,8 @@
-// zod/mini: the same validation as zod's chained API at a fraction of the bundle and cold start.
-import * as z from 'zod/mini';
 import { createHash } from 'node:crypto';
 import { canonicalJson, isRecord, nestsDeeperThan, parseMaybeJson } from '../util/json';
 import type { Actor, Change } from './change';
 import { EventParseError } from './errors';
+import { checkEnvelope, checkRecord, type RecordFields } from './shapes';
 
 /**
  * Records nesting objects/arrays deeper than this are rejected (EventParseError). Real CloudTrail
@@ -11,60 +10,6 @@ import { EventParseError } from './errors';
  * 200 leaves a wide margin and keeps recursive code far from the stack limit.
  */
 export const MAX_NESTING = 200;
-
-/** Real logs carry booleans both as JSON booleans and as "true"/"false" strings. */
-const looseBoolean = z.optional(
-  z.pipe(
-    z.union([z.boolean(), z.string()]),
-    z.transform((v: boolean | string) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true')),
-  ),
-);
-
-const optionalText = z.pipe(z.nullish(z.string()), z.transform((v: string | null | undefined) => v ?? undefined));
-const requiredText = z.string().check(z.minLength(1));
-
-const sessionIssuer = z.nullish(z.looseObject({ arn: optionalText, type: optionalText, accountId: optionalText }));
-
-const userIdentity = z.nullish(
-  z.looseObject({
-    type: optionalText,
-    principalId: optionalText,
-    arn: optionalText,
-    accountId: optionalText,
-    userName: optionalText,
-    invokedBy: optionalText,
-    sessionContext: z.nullish(z.looseObject({ sessionIssuer })),
-  }),
-);
-
-/** The CloudTrail record, eventVersion 1.02 to 1.11: only what every version has is required. */
-const cloudTrailRecord = z.looseObject({
-  eventVersion: optionalText,
-  eventID: optionalText,
-  eventTime: requiredText,
-  eventSource: requiredText,
-  eventName: requiredText,
-  awsRegion: optionalText,
-  sourceIPAddress: optionalText,
-  userAgent: optionalText,
-  userIdentity,
-  requestParameters: z.optional(z.unknown()),
-  responseElements: z.optional(z.unknown()),
-  errorCode: optionalText,
-  errorMessage: optionalText,
-  readOnly: looseBoolean,
-  recipientAccountId: optionalText,
-  requestID: optionalText,
-});
-
-const envelope = z.looseObject({
-  'detail-type': z.string(),
-  source: z.optional(z.string()),
-  account: z.optional(z.string()),
-  region: z.optional(z.string()),
-  id: z.optional(z.string()),
-  detail: z.unknown(),
-});
 
 /** True for an EventBridge envelope (`detail-type` + `detail`) rather than a bare CloudTrail record. */
 export function isEnvelope(input: unknown): boolean {
@@ -77,11 +22,7 @@ export function roleArnOfSession(sessionArn: string): string | undefined {
   return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : undefined;
 }
 
-function issues(error: z.core.$ZodError): string[] {
-  return error.issues.map((i) => `${i.path.map(String).join('.') || '(record)'}: ${i.message}`);
-}
-
-function toActor(record: z.infer<typeof cloudTrailRecord>): Actor {
+function toActor(record: RecordFields): Actor {
   const identity = record.userIdentity ?? undefined;
   const issuer = identity?.sessionContext?.sessionIssuer ?? undefined;
   const arn = identity?.arn;
@@ -109,13 +50,13 @@ export function parseChange(input: unknown): Change {
   let envelopeAccount: string | undefined;
   let envelopeRegion: string | undefined;
   if (isEnvelope(recordInput)) {
-    const parsed = envelope.safeParse(recordInput);
-    if (!parsed.success) throw new EventParseError('malformed EventBridge envelope', issues(parsed.error));
-    envelopeAccount = parsed.data.account;
-    envelopeRegion = parsed.data.region;
-    recordInput = parseMaybeJson(parsed.data.detail);
+    const envelope = checkEnvelope(recordInput as Record<string, unknown>);
+    if (!envelope.ok) throw new EventParseError('malformed EventBridge envelope', envelope.problems);
+    envelopeAccount = envelope.value.account;
+    envelopeRegion = envelope.value.region;
+    recordInput = parseMaybeJson(envelope.value.detail);
     if (!isRecord(recordInput)) {
-      throw new EventParseError(`EventBridge envelope "${parsed.data['detail-type']}" has no CloudTrail record in detail`);
+      throw new EventParseError(`EventBridge envelope "${envelope.value['detail-type']}" has no CloudTrail record in detail`);
     }
   }
   if (!isRecord(recordInput)) throw new EventParseError('input is not a JSON object');
@@ -123,9 +64,9 @@ export function parseChange(input: unknown): Change {
   // id's canonicalJson, controls, alert rendering) can overflow the stack on it.
   if (nestsDeeperThan(recordInput, MAX_NESTING)) throw new EventParseError(`record nests deeper than ${MAX_NESTING} levels`);
 
-  const parsed = cloudTrailRecord.safeParse(recordInput);
-  if (!parsed.success) throw new EventParseError('not a CloudTrail record', issues(parsed.error));
-  const record = parsed.data;
+  const checked = checkRecord(recordInput);
+  if (!checked.ok) throw new EventParseError('not a CloudTrail record', checked.problems);
+  const record = checked.value;
 
   const request = parseMaybeJson(record.requestParameters);
   const response = parseMaybeJson(record.responseElements);
