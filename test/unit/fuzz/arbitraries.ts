@@ -292,7 +292,38 @@ export const mutation: fc.Arbitrary<Mutation> = fc.record({
   value: fc.oneof({ weight: 6, arbitrary: anyValue }, { weight: 2, arbitrary: policyDocument }, { weight: 1, arbitrary: deepValue }),
 });
 
-/** Applies mutations to (a copy of) a record, each at a path chosen among the record's current paths. */
+/** An empty object or array of the kind of `value`: a null prototype stays null. */
+function emptyLike(value: object): object {
+  return Array.isArray(value) ? new Array(value.length) : Object.create(Object.getPrototypeOf(value) === null ? null : Object.prototype);
+}
+
+/**
+ * A deep copy of a JSON-like value, without recursion (values nest 5000 deep; structuredClone
+ * overflows the stack on them), keeping null prototypes and own `__proto__` keys as they are.
+ */
+export function copyOf(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const root = emptyLike(value);
+  const stack: Array<[object, object]> = [[value, root]];
+  while (stack.length > 0) {
+    const [from, to] = stack.pop()!;
+    for (const key of Object.keys(from)) {
+      const member = (from as Record<string, unknown>)[key];
+      const copied = typeof member === 'object' && member !== null ? emptyLike(member) : member;
+      // defineProperty, not assignment: assigning an own `__proto__` key would set the prototype.
+      Object.defineProperty(to, key, { value: copied, enumerable: true, writable: true, configurable: true });
+      if (copied !== member) stack.push([member as object, copied as object]);
+    }
+  }
+  return root;
+}
+
+/**
+ * Applies mutations to (a copy of) a record, each at a path chosen among the record's current
+ * paths. A value put in is copied first: generated values can be fast-check's own constants,
+ * shared by every run, and a later mutation at a path inside one would change it for all of them
+ * (nesting it 1000 levels deeper each time, or making it circular).
+ */
 export function mutate(record: Record<string, unknown>, mutations: readonly Mutation[]): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
   for (const m of mutations) {
@@ -307,7 +338,7 @@ export function mutate(record: Record<string, unknown>, mutations: readonly Muta
         else delete parent[key];
         break;
       case 'replace':
-        parent[key] = m.value;
+        parent[key] = copyOf(m.value);
         break;
       case 'stringify':
         parent[key] = jsonTextOf(parent[key]) ?? 'undefined';

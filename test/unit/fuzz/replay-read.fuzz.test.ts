@@ -45,6 +45,9 @@ const content: fc.Arbitrary<Buffer> = fc.oneof(
   fc.constantFrom(nestedJson(10_000, 'array'), nestedJson(10_000, 'object'), `{"Records":[${nestedJson(5000, 'object')}]}`).map((t) => Buffer.from(t)),
 );
 
+// A soak (FC_NUM_RUNS, README) writes and reads that many files: it gets the time, not jest's 5 s default.
+jest.setTimeout(5_000 + (Number(process.env.FC_NUM_RUNS) || 0) * 20);
+
 let n = 0;
 describe('readRecords under fuzzing', () => {
   it('always resolves, hands over every record it counts once, and each record parses or fails with EventParseError', async () => {
