@@ -87,6 +87,9 @@ const optionalText: Reader<string | undefined> = (value, path, problems) =>
 const optionalString: Reader<string | undefined> = (value, path, problems) =>
   value === undefined || typeof value === 'string' ? value : expected('a string')(value, path, problems);
 
+/** A string, empty or not (the envelope's detail-type). */
+const requiredString: Reader<string> = (value, path, problems) => (typeof value === 'string' ? value : (expected('a string')(value, path, problems) ?? ''));
+
 const requiredText: Reader<string> = (value, path, problems) =>
   typeof value === 'string' && value !== '' ? value : (expected('a non-empty string')(value, path, problems) ?? '');
 
@@ -135,9 +138,8 @@ function checked<T>(value: T, problems: Problems): Checked<T> {
 
 export function checkEnvelope(envelope: Record<string, unknown>): Checked<EnvelopeFields> {
   const problems: Problems = [];
-  const detailType = typeof envelope['detail-type'] === 'string' ? envelope['detail-type'] : expected('a string')(envelope['detail-type'], 'detail-type', problems);
   const fields = present({
-    'detail-type': detailType ?? '',
+    'detail-type': requiredString(envelope['detail-type'], 'detail-type', problems),
     source: optionalString(envelope.source, 'source', problems),
     account: optionalString(envelope.account, 'account', problems),
     region: optionalString(envelope.region, 'region', problems),

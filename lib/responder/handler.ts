@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import type { Change } from '../events/change';
 import { errorFields } from '../util/log';
-import { isDuplicateDelivery, processOnce, type DuplicateDelivery, type Idempotency } from './idempotency';
+import { isDuplicateDelivery, processOnce, type DuplicateDelivery } from './idempotency';
+import type { IdempotencyStore } from './idempotency-store';
 import { parseCloudTrailChange } from './middleware';
 import { respond, type Outcome, type ResponderDeps } from './respond';
 import { sweepAfterTrailRestart, type SweepTrigger } from '../sweep/trigger';
@@ -12,7 +13,7 @@ import { sweepAfterTrailRestart, type SweepTrigger } from '../sweep/trigger';
  * processed once however often it is delivered (lib/responder/idempotency.ts); without it
  * (unit tests, local runs) every delivery is processed.
  */
-export function createResponderHandler(deps: ResponderDeps, idempotency?: Idempotency, sweepTrigger?: SweepTrigger) {
+export function createResponderHandler(deps: ResponderDeps, idempotency?: IdempotencyStore, sweepTrigger?: SweepTrigger) {
   // After a trail-stopped remediation, a sweep covers what happened while the trail was stopped (lib/sweep/trigger.ts).
   const handleChange = async (change: Change) => {
     const outcome = await respond(change, deps);

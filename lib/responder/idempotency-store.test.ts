@@ -29,7 +29,7 @@ import type { JsonService } from '../aws/wire/json';
 import { dynamoDbService } from '../aws/wire/services';
 import type { Change } from '../events/change';
 import { scriptedTransport } from '../../test/support/scripted-transport';
-import { dynamoDbIdempotency, EXPIRES_AFTER_SECONDS, idempotencyKey, isDuplicateDelivery, KEY_PREFIX, processOnce, summaryOf } from './idempotency';
+import { EXPIRES_AFTER_SECONDS, idempotencyKey, IdempotencyKeyError, isDuplicateDelivery, KEY_PREFIX, processOnce, summaryOf } from './idempotency';
 import { dynamoDbIdempotencyStore, fromAttribute, marshallItem, toAttribute, unmarshallItem } from './idempotency-store';
 import type { Outcome } from './respond';
 
@@ -117,7 +117,7 @@ function ours(answers: Answers, handle: () => Promise<Outcome>) {
       return structuredClone(given) as Output;
     },
   };
-  const once = processOnce(handle, dynamoDbIdempotency(service, TABLE));
+  const once = processOnce(handle, dynamoDbIdempotencyStore(service, TABLE));
   return { run: () => once(change, context), sent: () => calls };
 }
 
@@ -196,7 +196,7 @@ describe('where ours differs from Powertools 2.35, on purpose', () => {
     };
 
     // Act
-    const result = await processOnce(succeeds, dynamoDbIdempotency(service, TABLE))(change, context);
+    const result = await processOnce(succeeds, dynamoDbIdempotencyStore(service, TABLE))(change, context);
 
     // Assess
     expect(result).toBe(outcome);
@@ -213,7 +213,7 @@ describe('where ours differs from Powertools 2.35, on purpose', () => {
       },
     };
 
-    const result = await processOnce(succeeds, dynamoDbIdempotency(service, TABLE))(change, context);
+    const result = await processOnce(succeeds, dynamoDbIdempotencyStore(service, TABLE))(change, context);
 
     expect(result).toBe(outcome);
     expect(calls).toEqual(['PutItem', 'GetItem', 'PutItem', 'UpdateItem']);
@@ -229,7 +229,7 @@ describe('where ours differs from Powertools 2.35, on purpose', () => {
       },
     };
 
-    const error = await processOnce(succeeds, dynamoDbIdempotency(service, TABLE))(change, context).catch((e: unknown) => e);
+    const error = await processOnce(succeeds, dynamoDbIdempotencyStore(service, TABLE))(change, context).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ name: 'IdempotencyInconsistentStateError', message: expect.stringContaining(KEY) });
     expect(calls).toEqual(['PutItem', 'GetItem', 'PutItem', 'GetItem', 'PutItem', 'GetItem']);
@@ -242,6 +242,7 @@ describe('the key', () => {
   });
 
   it('is refused for an empty event id, as Powertools refused a missing key', () => {
+    expect(() => idempotencyKey('')).toThrow(IdempotencyKeyError);
     expect(() => idempotencyKey('')).toThrow('No data found to create a hashed idempotency_key');
   });
 });

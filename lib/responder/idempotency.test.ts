@@ -17,7 +17,8 @@ import { parsePolicy } from '../policy/load';
 import { silentLogger } from '../util/log';
 import { cloneWith, PUT_PERMISSION_LEGACY } from '../../test/support/fixtures';
 import { createResponderHandler } from './handler';
-import { dynamoDbIdempotency, EXPIRES_AFTER_SECONDS, IdempotencyAlreadyInProgressError, isDuplicateDelivery, type DuplicateDelivery } from './idempotency';
+import { EXPIRES_AFTER_SECONDS, IdempotencyAlreadyInProgressError, isDuplicateDelivery, type DuplicateDelivery } from './idempotency';
+import { dynamoDbIdempotencyStore } from './idempotency-store';
 import { AlertDeliveryError, type Outcome, type ResponderDeps } from './respond';
 
 interface TableRequest {
@@ -119,7 +120,7 @@ function responder() {
   const table = inMemoryTable();
   const alerts = recordingSink();
   const deps: ResponderDeps = { policy, controls, remediators: [], alerts, selfPrincipals: [], now: () => new Date(), log: silentLogger };
-  const handler = createResponderHandler(deps, dynamoDbIdempotency(table.service, 'idempotency')) as unknown as (event: unknown, context: Context) => Promise<Outcome | DuplicateDelivery>;
+  const handler = createResponderHandler(deps, dynamoDbIdempotencyStore(table.service, 'idempotency')) as unknown as (event: unknown, context: Context) => Promise<Outcome | DuplicateDelivery>;
   return { table, alerts, handler };
 }
 

@@ -23,21 +23,14 @@
 // deliveries through Powertools 2.35 and through this and compares every request and outcome.
 import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import type { JsonService } from '../aws/wire/json';
 import type { Change } from '../events/change';
-import { COMPLETED, dynamoDbIdempotencyStore, IN_PROGRESS, type IdempotencyRecord, type IdempotencyStore } from './idempotency-store';
+import { COMPLETED, IN_PROGRESS, type IdempotencyRecord, type IdempotencyStore } from './idempotency-store';
 import type { Outcome } from './respond';
 
 /** 24 hours: longer than EventBridge's retry window (24 h) and Lambda's maximum event age (6 h). */
 export const EXPIRES_AFTER_SECONDS = 24 * 60 * 60;
 /** Prefix of every key: `cloudtrail-event#<hash of the event id>`. Stable across function renames. */
 export const KEY_PREFIX = 'cloudtrail-event';
-
-export interface Idempotency {
-  /** IAM actions on the idempotency table (scripts/serverless-iam.cjs scopes them to it). */
-  readonly iamActions: readonly string[];
-  readonly store: IdempotencyStore;
-}
 
 /** What is stored for a processed event, and returned to its duplicates: small, whatever the evidence size. */
 export interface ProcessedSummary {
@@ -64,12 +57,6 @@ export function summaryOf(change: Change, outcome: Outcome): ProcessedSummary {
   };
 }
 
-/** Records in a DynamoDB table: partition key `id`, TTL attribute `expiration` (idempotency-store.ts). */
-export function dynamoDbIdempotency(dynamodb: JsonService, tableName: string): Idempotency {
-  const store = dynamoDbIdempotencyStore(dynamodb, tableName);
-  return { iamActions: store.iamActions, store };
-}
-
 /** Another invocation holds the event's record: this one fails, and Lambda retries it after that one finished. */
 export class IdempotencyAlreadyInProgressError extends Error {
   override readonly name = 'IdempotencyAlreadyInProgressError';
@@ -85,6 +72,11 @@ export class IdempotencyPersistenceLayerError extends Error {
   override readonly name = 'IdempotencyPersistenceLayerError';
 }
 
+/** An event without an id: nothing to key its record on (the parser gives every change one). */
+export class IdempotencyKeyError extends Error {
+  override readonly name = 'IdempotencyKeyError';
+}
+
 /** A record with a status this code never writes. */
 export class IdempotencyInvalidStatusError extends Error {
   override readonly name = 'IdempotencyInvalidStatusError';
@@ -95,7 +87,7 @@ const CLAIM_RETRIES = 2;
 
 /** `cloudtrail-event#<md5 of the JSON event id, base64>`: Powertools' key for the event-id path, so records survive an upgrade. */
 export function idempotencyKey(eventId: string): string {
-  if (!eventId) throw new Error('No data found to create a hashed idempotency_key');
+  if (!eventId) throw new IdempotencyKeyError('No data found to create a hashed idempotency_key');
   return `${KEY_PREFIX}#${createHash('md5').update(JSON.stringify(eventId)).digest('base64')}`;
 }
 
@@ -106,7 +98,7 @@ export type ProcessOnce = (change: Change, context: Context) => Promise<Outcome 
  * DuplicateDelivery with what the first did; a concurrent copy throws
  * IdempotencyAlreadyInProgressError (the invocation fails; Lambda retries it).
  */
-export function processOnce(handleChange: (change: Change) => Promise<Outcome>, { store }: Idempotency): ProcessOnce {
+export function processOnce(handleChange: (change: Change) => Promise<Outcome>, store: IdempotencyStore): ProcessOnce {
   const expiry = () => Math.round(Date.now() / 1000 + EXPIRES_AFTER_SECONDS);
   const failed = (what: string) => (cause: unknown) => {
     throw new IdempotencyPersistenceLayerError(`Failed to ${what} idempotency store`, { cause });

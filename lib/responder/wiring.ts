@@ -35,7 +35,7 @@ import type { JsonService } from '../aws/wire/json';
 import type { QueryService } from '../aws/wire/query-service';
 import { ssmKillSwitch } from '../safety/kill-switch';
 import { dynamoDbLoopGuard } from '../safety/remediation-loop';
-import { dynamoDbIdempotency, type Idempotency } from './idempotency';
+import { dynamoDbIdempotencyStore, type IdempotencyStore } from './idempotency-store';
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
@@ -155,6 +155,6 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Respo
  * each CloudTrail event is processed once however often it is delivered. Without the variable
  * (local runs, tests that do not test it) every delivery is processed.
  */
-export function idempotencyFromEnvironment(env: NodeJS.ProcessEnv = process.env): Idempotency | undefined {
-  return env.IDEMPOTENCY_TABLE ? dynamoDbIdempotency(dynamoDbService(wireConfig(env)), env.IDEMPOTENCY_TABLE) : undefined;
+export function idempotencyFromEnvironment(env: NodeJS.ProcessEnv = process.env): IdempotencyStore | undefined {
+  return env.IDEMPOTENCY_TABLE ? dynamoDbIdempotencyStore(dynamoDbService(wireConfig(env)), env.IDEMPOTENCY_TABLE) : undefined;
 }

@@ -25,7 +25,7 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { dynamoDbService } from '../../lib/aws/wire/services';
 import type { Change } from '../../lib/events/change';
-import { dynamoDbIdempotency, EXPIRES_AFTER_SECONDS, IdempotencyAlreadyInProgressError, idempotencyKey, isDuplicateDelivery, KEY_PREFIX, processOnce, type DuplicateDelivery } from '../../lib/responder/idempotency';
+import { EXPIRES_AFTER_SECONDS, IdempotencyAlreadyInProgressError, idempotencyKey, isDuplicateDelivery, KEY_PREFIX, processOnce, type DuplicateDelivery } from '../../lib/responder/idempotency';
 import { dynamoDbIdempotencyStore, type IdempotencyStore } from '../../lib/responder/idempotency-store';
 import type { Outcome } from '../../lib/responder/respond';
 import { AlertDeliveryError } from '../../lib/responder/respond';
@@ -258,7 +258,7 @@ describe('the store (wire client) against moto, beside Powertools’ DynamoDBPer
         handled.push(change.eventId);
         return { findings: [], suppressed: [] } as unknown as Outcome;
       },
-      dynamoDbIdempotency(dynamoDbService(wireTestConfig({ endpoint: dynamoDbServer.endpoint })), table),
+      dynamoDbIdempotencyStore(dynamoDbService(wireTestConfig({ endpoint: dynamoDbServer.endpoint })), table),
     );
 
     // Act
