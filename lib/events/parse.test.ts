@@ -90,6 +90,20 @@ describe('parseChange', () => {
     expect(parseChange(record).actor.issuerArn).toBe('arn:aws:iam::000000000000:role/platform/deployer');
   });
 
+  // Found by fuzzing (test/unit/fuzz/controls.fuzz.test.ts, FC_NUM_RUNS=3000): an empty ARN named
+  // the principal of an access-denied-burst finding, so its resource was empty.
+  it('leaves empty identity fields out of the actor, so the next one names the principal', () => {
+    const record = cloneWith('events_DeleteRule_elastic-integrations_1.json', (r) => {
+      r.userIdentity = { type: 'IAMUser', arn: '', principalId: 'AIDAEXAMPLE', accountId: '000000000000', sessionContext: { sessionIssuer: { arn: '' } } };
+    });
+
+    const actor = parseChange(record).actor;
+
+    expect(actor).not.toHaveProperty('arn');
+    expect(actor).not.toHaveProperty('issuerArn');
+    expect(actor.principalId).toBe('AIDAEXAMPLE');
+  });
+
   it('derives the role from the session ARN when the record has no session issuer', () => {
     expect(roleArnOfSession('arn:aws:sts::111122223333:assumed-role/deployer/ci')).toBe('arn:aws:iam::111122223333:role/deployer');
     expect(roleArnOfSession('arn:aws:iam::111122223333:user/alice')).toBeUndefined();

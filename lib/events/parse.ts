@@ -26,7 +26,7 @@ function toActor(record: RecordFields): Actor {
   const identity = record.userIdentity ?? undefined;
   const issuer = identity?.sessionContext?.sessionIssuer ?? undefined;
   const arn = identity?.arn;
-  const issuerArn = issuer?.arn ?? (arn ? roleArnOfSession(arn) : undefined);
+  const issuerArn = issuer?.arn || (arn ? roleArnOfSession(arn) : undefined);
   const actor: Actor = {
     arn,
     type: identity?.type,
@@ -38,7 +38,9 @@ function toActor(record: RecordFields): Actor {
     sourceIp: record.sourceIPAddress,
     userAgent: record.userAgent,
   };
-  return Object.fromEntries(Object.entries(actor).filter(([, v]) => v !== undefined)) as Actor;
+  // An empty field (hand-sanitised logs write "arn": "") names no one: left out, so whoever reads
+  // the actor falls back to the next field (principalOf: issuer, ARN, principal id, account).
+  return Object.fromEntries(Object.entries(actor).filter(([, v]) => v !== undefined && v !== '')) as Actor;
 }
 
 /**

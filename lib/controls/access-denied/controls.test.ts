@@ -59,6 +59,20 @@ describe('access-denied-burst', () => {
     expect(raised[0]).toMatchObject({ resource: 'arn:aws:iam::123837392027:user/bert-jan', severity: 'medium', event: { id: '00000000-0000-4000-8000-000000000005' } });
   });
 
+  // Found by fuzzing (FC_NUM_RUNS=3000): a record whose userIdentity.arn is "" gave a finding with an empty resource.
+  it('names a principal whose record has an empty ARN by its principal id', () => {
+    const records = [1, 2, 3, 4, 5].map((i) => {
+      const record = denial(i);
+      record.userIdentity.arn = '';
+      return record;
+    });
+
+    const raised = alerts(records);
+
+    expect(raised).toHaveLength(1);
+    expect(raised[0]!.resource).toBe(fixture('cloudtrail_StopLogging_invictus-aws-dataset_1.json').userIdentity.principalId);
+  });
+
   it('raises none for four denials in a window', () => {
     expect(alerts([1, 2, 3, 4].map((i) => denial(i)))).toEqual([]);
   });
